@@ -1,0 +1,31 @@
+"""The two architectures of the project's README, shared by training, export and evaluation."""
+from tinygrad import Tensor, nn
+
+class MLP:
+  """784 -> 512 SiLU -> 512 SiLU -> 10 logits."""
+  def __init__(self):
+    self.l1, self.l2, self.l3 = nn.Linear(784, 512), nn.Linear(512, 512), nn.Linear(512, 10)
+  def __call__(self, x:Tensor) -> Tensor:
+    return self.l3(self.l2(self.l1(x.flatten(1)).silu()).silu())
+
+class ConvNet:
+  """Conv 8@3x3 ReLU, maxpool 2 -> Conv 16@3x3 ReLU, maxpool 2 -> Dense 10 (28 -> 26 -> 13 -> 11 -> 5, 16*5*5 = 400)."""
+  def __init__(self):
+    self.c1, self.c2, self.l1 = nn.Conv2d(1, 8, 3), nn.Conv2d(8, 16, 3), nn.Linear(400, 10)
+  def __call__(self, x:Tensor) -> Tensor:
+    x = self.c1(x.reshape(-1, 1, 28, 28)).relu().max_pool2d(2)
+    return self.l1(self.c2(x).relu().max_pool2d(2).flatten(1))
+
+MODELS = {"mlp": MLP, "cnn": ConvNet}
+
+def load_model(name:str, path) -> MLP|ConvNet:
+  """Builds model `name` and loads its safetensors, refusing any tensor whose name, shape or dtype does not fit."""
+  model = MODELS[name]()
+  expected, found = nn.state.get_state_dict(model), nn.state.safe_load(str(path))
+  for key, param in expected.items():
+    if key not in found: raise ValueError(f"{path}: tensor '{key}' is missing (expected shape {param.shape})")
+    if found[key].shape != param.shape or found[key].dtype != param.dtype:
+      raise ValueError(f"{path}: tensor '{key}' has shape {found[key].shape} {found[key].dtype}, expected {param.shape} {param.dtype}")
+  if extra := sorted(set(found) - set(expected)): raise ValueError(f"{path}: unexpected tensor '{extra[0]}' for the {name} model")
+  nn.state.load_state_dict(model, found, verbose=False)
+  return model

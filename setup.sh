@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Idempotent set-up, sourced by test.sh: the Debian/Ubuntu packages the project needs, then .venv with
+# the pinned Python packages. Re-running it when nothing changed takes about a second.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+missing=()
+command -v clang >/dev/null || missing+=(clang)                      # tinygrad's CPU backend compiles with it
+compgen -G "/usr/share/vulkan/icd.d/lvp_icd*.json" >/dev/null || missing+=(mesa-vulkan-drivers)  # Dawn's Vulkan without a GPU
+command -v chromium >/dev/null || missing+=(chromium)                 # the browser tests drive it
+if (( ${#missing[@]} )); then
+  if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo); else
+    echo "setup: missing system packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2; exit 1
+  fi
+  echo "setup: installing ${missing[*]} with apt-get" >&2
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+wanted=$(cat requirements.txt requirements-test.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat .venv/requirements.sha256 2>/dev/null)" != "$wanted" ]; then
+  echo "setup: installing Python packages into .venv" >&2
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+  echo "$wanted" > .venv/requirements.sha256
+fi
