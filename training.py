@@ -1,0 +1,139 @@
+"""What mnist_mlp.py and mnist_convnet.py share: settings from env vars, on-device augmentation, the training loop, outputs."""
+import importlib.metadata, json, math, os, pathlib, sys, tempfile, time
+from dataclasses import dataclass, asdict
+from tinygrad import Tensor, TinyJit, Device, nn, dtypes
+from tinygrad.helpers import Context, getenv, trange
+from mnist_data import load_mnist
+
+@dataclass(frozen=True)
+class Settings:
+  steps: int
+  batch: int
+  lr: float
+  lr_decay: float
+  patience: int
+  angle: float
+  scale: float
+  shift: float
+  sampling: str
+  seed: int
+  eval_every: int
+  weights_dir: str
+
+# name: (type, check, what is allowed)
+RULES = {
+  "STEPS": (int, lambda v: v >= 1, "an integer >= 1"), "BATCH": (int, lambda v: v >= 1, "an integer >= 1"),
+  "LR": (float, lambda v: 0 < v < 10, "a number in (0, 10)"), "LR_DECAY": (float, lambda v: 0 < v <= 1, "a number in (0, 1]"),
+  "PATIENCE": (int, lambda v: v >= 1, "an integer >= 1 (evaluations without improvement before the LR decays)"),
+  "ANGLE": (float, lambda v: 0 <= v <= 180, "degrees in [0, 180]"), "SCALE": (float, lambda v: 0 <= v < 1, "a fraction in [0, 1)"),
+  "SHIFT": (float, lambda v: 0 <= v <= 14, "pixels in [0, 14]"),
+  "SAMPLING": (str, lambda v: v in ("nearest", "bilinear"), "'nearest' or 'bilinear'"),
+  "SEED": (int, lambda v: v >= 0, "an integer >= 0"), "EVAL_EVERY": (int, lambda v: v >= 1, "an integer >= 1"),
+  "WEIGHTS_DIR": (str, lambda v: v != "", "a directory path"),
+}
+
+def read_settings(defaults:dict) -> Settings:
+  """Each setting from its env var (tinygrad's getenv) or the script's default; a bad value exits 2 with one line naming it."""
+  values = {}
+  for name, (kind, ok, allowed) in RULES.items():
+    raw = os.environ.get(name)
+    try: value = getenv(name, kind(defaults[name]))
+    except ValueError: value = None
+    if value is None or (kind is float and not math.isfinite(value)) or not ok(value):
+      sys.exit(f"error: {name}={raw!r} is not valid: expected {allowed}")
+    values[name.lower()] = value
+  return Settings(**values)
+
+def augment(x:Tensor, s:Settings) -> Tensor:
+  """Random rotation, scale and shift of each (28,28) image in ink space (0 = background, so what enters from outside is blank)."""
+  n = x.shape[0]
+  theta = (Tensor.rand(n) * 2 - 1) * (s.angle * math.pi / 180)
+  zoom = 1 + (Tensor.rand(n) * 2 - 1) * s.scale
+  tx, ty = [(Tensor.rand(n) * 2 - 1) * s.shift for _ in range(2)]
+  c = Tensor.arange(28, dtype=dtypes.float32) - 13.5
+  u, v = c.reshape(1, 1, 28), c.reshape(1, 28, 1)           # output column, row
+  cos, sin, zoom = [t.reshape(n, 1, 1) for t in (theta.cos(), theta.sin(), zoom)]
+  # inverse map: each output pixel reads the source at R(-theta) (p - t) / zoom
+  px, py = u - tx.reshape(n, 1, 1), v - ty.reshape(n, 1, 1)
+  sx, sy = (cos * px + sin * py) / zoom + 13.5, (-sin * px + cos * py) / zoom + 13.5
+  return sample(x, sx.reshape(n, 784, 1), sy.reshape(n, 784, 1), s.sampling).reshape(n, 28, 28)
+
+def sample(x:Tensor, sx:Tensor, sy:Tensor, how:str) -> Tensor:
+  """x (n,28,28) read at source coordinates (n,784,1): weights over source rows and columns, so it is two small matmuls, no gather."""
+  grid = Tensor.arange(28, dtype=dtypes.float32).reshape(1, 1, 28)
+  if how == "nearest": wx, wy = (sx.round() == grid).float(), (sy.round() == grid).float()
+  else: wx, wy = (1 - (sx - grid).abs()).relu(), (1 - (sy - grid).abs()).relu()
+  rows = wx @ x.transpose(1, 2)                               # (n,784,28): each output pixel's source row i, read across columns
+  return (rows * wy).sum(-1)
+
+def to_model_range(ink:Tensor) -> Tensor: return ink * 2 - 1   # ink 0..1 -> -1..1, as the page feeds the model
+
+def evaluate(model, X:Tensor, Y:Tensor, chunk:int=1000) -> float:
+  """Accuracy in % over the whole test set, in fixed-size chunks so one jitted kernel set serves them all."""
+  correct = sum(int((model(X[i:i+chunk]).argmax(-1) == Y[i:i+chunk]).sum().item()) for i in range(0, X.shape[0], chunk))
+  return 100 * correct / X.shape[0]
+
+def save_atomic(path:pathlib.Path, write) -> None:
+  """write(tmp_path) then rename, so an interrupted run never leaves a half-written file where a good one was."""
+  fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+  os.close(fd)
+  try:
+    write(tmp)
+    os.replace(tmp, path)
+  finally:
+    if os.path.exists(tmp): os.unlink(tmp)
+
+def train(name:str, model, defaults:dict) -> dict:
+  s = read_settings(defaults)
+  Tensor.manual_seed(s.seed)
+  X_train, Y_train, X_test, Y_test = load_mnist()
+  X_train, X_test = [Tensor(x).float().div(255).realize() for x in (X_train, X_test)]
+  Y_train, Y_test = Tensor(Y_train.astype("int32")).realize(), Tensor(Y_test.astype("int32")).realize()
+  X_test = to_model_range(X_test).reshape(-1, 784).realize()
+  opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
+
+  @TinyJit
+  def train_step() -> Tensor:
+    with Context(TRAINING=1):
+      opt.zero_grad()
+      idx = Tensor.randint(s.batch, high=X_train.shape[0])
+      x = to_model_range(augment(X_train[idx], s)).reshape(-1, 784)
+      loss = model(x).sparse_categorical_crossentropy(Y_train[idx]).backward()
+      opt.step()
+      return loss
+
+  out = pathlib.Path(s.weights_dir)
+  out.mkdir(parents=True, exist_ok=True)
+  weights = out / f"{name}.safetensors"
+  history, best, lr, stale, start = {"step": [], "loss": [], "test_step": [], "test_acc": []}, -1.0, s.lr, 0, time.perf_counter()
+  for i in (t := trange(s.steps)):
+    loss = train_step().item()
+    history["step"].append(i + 1); history["loss"].append(loss)
+    if (i + 1) % s.eval_every == 0 or i + 1 == s.steps:
+      acc = evaluate(model, X_test, Y_test)
+      history["test_step"].append(i + 1); history["test_acc"].append(acc)
+      if acc > best:
+        best, stale = acc, 0
+        save_atomic(weights, lambda p: nn.state.safe_save(nn.state.get_state_dict(model), p))
+      elif (stale := stale + 1) >= s.patience:
+        lr, stale = lr * s.lr_decay, 0
+        opt.lr.assign(Tensor([lr], device=opt.lr.device, dtype=opt.lr.dtype)).realize()
+    t.set_description(f"loss {loss:6.3f} test {history['test_acc'][-1] if history['test_acc'] else 0:5.2f}% lr {lr:.1e}")
+  metrics = {"model": name, "best_test_accuracy": best, "final_test_accuracy": history["test_acc"][-1], "steps": s.steps,
+             "wall_time_s": round(time.perf_counter() - start, 1), "device": Device.DEFAULT, "tinygrad": importlib.metadata.version("tinygrad"),
+             "settings": asdict(s)}
+  write_outputs(out / name, metrics, history)
+  print(f"best test accuracy {best:.2f}%\nweights: {weights}\nmetrics: {out / name}.json\nplot: {out / name}.png")
+  return metrics
+
+def write_outputs(stem:pathlib.Path, metrics:dict, history:dict) -> None:
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+  a.plot(history["step"], history["loss"], lw=0.6); a.set(xlabel="step", ylabel="training loss", yscale="log", title=stem.name)
+  b.plot(history["test_step"], history["test_acc"], marker="."); b.set(xlabel="step", ylabel="MNIST test accuracy (%)")
+  fig.tight_layout()
+  save_atomic(stem.with_suffix(".png"), lambda p: fig.savefig(p, format="png", dpi=100))
+  plt.close(fig)
+  save_atomic(stem.with_suffix(".json"), lambda p: pathlib.Path(p).write_text(json.dumps({**metrics, "history": history}, indent=1)))
