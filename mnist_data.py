@@ -35,7 +35,7 @@ def parse(name:str, data:bytes, gzipped:bool=True) -> np.ndarray:
   if len(raw) != expected: raise ValueError(f"{'truncated' if len(raw) < expected else 'too long'}: {len(raw)} bytes, expected {expected}")
   if not complete: raise ValueError("truncated: the gzip stream ends early")
   if hashlib.sha256(raw).hexdigest() != sha256: raise ValueError("sha256 mismatch")
-  return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
+  return np.frombuffer(bytearray(raw), np.uint8, offset=header).reshape(shape)  # writable: some devices copy from it in place
 
 def read(path:pathlib.Path, fix:str) -> np.ndarray:
   name = path.name if path.suffix == ".gz" else path.name + ".gz"

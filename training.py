@@ -1,6 +1,7 @@
 """What mnist_mlp.py and mnist_convnet.py share: settings from env vars, on-device augmentation, the training loop, outputs."""
 import importlib.metadata, json, math, os, pathlib, sys, tempfile, time
 from dataclasses import dataclass, asdict
+import numpy as np
 from tinygrad import Tensor, TinyJit, Device, nn, dtypes
 from tinygrad.helpers import Context, getenv, trange
 from mnist_data import load_mnist
@@ -40,7 +41,8 @@ def read_settings(defaults:dict) -> Settings:
     try: value = getenv(name, kind(defaults[name]))
     except ValueError: value = None
     if value is None or (kind is float and not math.isfinite(value)) or not ok(value):
-      sys.exit(f"error: {name}={raw!r} is not valid: expected {allowed}")
+      print(f"error: {name}={raw!r} is not valid: expected {allowed}", file=sys.stderr)
+      sys.exit(2)
     values[name.lower()] = value
   return Settings(**values)
 
@@ -61,17 +63,29 @@ def augment(x:Tensor, s:Settings) -> Tensor:
 def sample(x:Tensor, sx:Tensor, sy:Tensor, how:str) -> Tensor:
   """x (n,28,28) read at source coordinates (n,784,1): weights over source rows and columns, so it is two small matmuls, no gather."""
   grid = Tensor.arange(28, dtype=dtypes.float32).reshape(1, 1, 28)
-  if how == "nearest": wx, wy = (sx.round() == grid).float(), (sy.round() == grid).float()
-  else: wx, wy = (1 - (sx - grid).abs()).relu(), (1 - (sy - grid).abs()).relu()
+  if how == "nearest": sx, sy = sx.round(), sy.round()  # bilinear weights at whole pixels are one-hot
+  wx, wy = (1 - (sx - grid).abs()).relu(), (1 - (sy - grid).abs()).relu()
   rows = wx @ x.transpose(1, 2)                               # (n,784,28): each output pixel's source row i, read across columns
   return (rows * wy).sum(-1)
 
 def to_model_range(ink:Tensor) -> Tensor: return ink * 2 - 1   # ink 0..1 -> -1..1, as the page feeds the model
 
-def evaluate(model, X:Tensor, Y:Tensor, chunk:int=1000) -> float:
-  """Accuracy in % over the whole test set, in fixed-size chunks so one jitted kernel set serves them all."""
-  correct = sum(int((model(X[i:i+chunk]).argmax(-1) == Y[i:i+chunk]).sum().item()) for i in range(0, X.shape[0], chunk))
-  return 100 * correct / X.shape[0]
+def test_set_evaluator(model, X:np.ndarray, Y:np.ndarray, chunk:int=1000):
+  """Returns accuracy() in % over the whole test set, in equal chunks so one jitted set of kernels serves them all."""
+  # each chunk its own buffer: the JIT would read views of one buffer at the offset it captured
+  chunks = [(to_model_range(Tensor(X[i:i+chunk]).float().div(255)).reshape(-1, 784).realize(), Tensor(Y[i:i+chunk].astype("int32")).realize())
+            for i in range(0, len(X), chunk)]
+  @TinyJit
+  def correct(x:Tensor, y:Tensor) -> Tensor: return (model(x).argmax(-1) == y).sum().realize()
+  return lambda: 100 * sum(correct(x, y).item() for x, y in chunks) / len(X)
+
+def save_weights(model, path:pathlib.Path) -> None:
+  """safetensors, written from host copies: tinygrad's safe_save compiles CPU kernels, which a GPU box without clang lacks."""
+  arrays, header, offset = {k: v.numpy().astype("<f4") for k, v in nn.state.get_state_dict(model).items()}, {}, 0
+  for k, a in arrays.items(): header[k] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset := offset + a.nbytes]}
+  raw = json.dumps(header).encode()
+  raw += b" " * (-len(raw) % 8)  # keeps the tensor data 8-byte aligned
+  save_atomic(path, lambda p: pathlib.Path(p).write_bytes(len(raw).to_bytes(8, "little") + raw + b"".join(a.tobytes() for a in arrays.values())))
 
 def save_atomic(path:pathlib.Path, write) -> None:
   """write(tmp_path) then rename, so an interrupted run never leaves a half-written file where a good one was."""
@@ -87,9 +101,8 @@ def train(name:str, model, defaults:dict) -> dict:
   s = read_settings(defaults)
   Tensor.manual_seed(s.seed)
   X_train, Y_train, X_test, Y_test = load_mnist()
-  X_train, X_test = [Tensor(x).float().div(255).realize() for x in (X_train, X_test)]
-  Y_train, Y_test = Tensor(Y_train.astype("int32")).realize(), Tensor(Y_test.astype("int32")).realize()
-  X_test = to_model_range(X_test).reshape(-1, 784).realize()
+  accuracy = test_set_evaluator(model, X_test, Y_test)
+  X_train, Y_train = Tensor(X_train).float().div(255).realize(), Tensor(Y_train.astype("int32")).realize()
   opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
 
   @TinyJit
@@ -110,11 +123,11 @@ def train(name:str, model, defaults:dict) -> dict:
     loss = train_step().item()
     history["step"].append(i + 1); history["loss"].append(loss)
     if (i + 1) % s.eval_every == 0 or i + 1 == s.steps:
-      acc = evaluate(model, X_test, Y_test)
+      acc = accuracy()
       history["test_step"].append(i + 1); history["test_acc"].append(acc)
       if acc > best:
         best, stale = acc, 0
-        save_atomic(weights, lambda p: nn.state.safe_save(nn.state.get_state_dict(model), p))
+        save_weights(model, weights)
       elif (stale := stale + 1) >= s.patience:
         lr, stale = lr * s.lr_decay, 0
         opt.lr.assign(Tensor([lr], device=opt.lr.device, dtype=opt.lr.dtype)).realize()

@@ -65,3 +65,32 @@ def page(browser):
   p.on("pageerror", lambda exc: p.console_errors.append(str(exc)))
   yield p
   context.close()
+
+SHORT_TRAINING = {"STEPS": "30", "BATCH": "64", "EVAL_EVERY": "10"}
+
+def run_script(script:str, env:dict, *args:str):
+  import subprocess, sys
+  return subprocess.run([sys.executable, script, *args], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=900)
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, mnist_dir) -> dict:
+  """Both training scripts run for real, briefly, on real MNIST: {model name: (weights dir, completed process)}."""
+  out = tmp_path_factory.mktemp("weights")
+  runs = {name: run_script(script, {**SHORT_TRAINING, "WEIGHTS_DIR": str(out), "MNIST_DIR": str(mnist_dir)})
+          for name, script in (("mlp", "mnist_mlp.py"), ("cnn", "mnist_convnet.py"))}
+  for name, r in runs.items(): assert r.returncode == 0, f"{name} training failed:\n{r.stderr[-3000:]}"
+  return {name: (out, r) for name, r in runs.items()}
+
+@pytest.fixture(scope="session")
+def exported_site(tmp_path_factory, trained, mnist_dir):
+  """A site laid out like Classifier/ (its js/ plus both models exported from the short training), served over HTTP."""
+  import shutil
+  site = tmp_path_factory.mktemp("site")
+  shutil.copytree(ROOT / "Classifier" / "js", site / "js")
+  (site / "index.html").write_text("<!doctype html><title>loader test</title>")
+  weights_dir = trained["mlp"][0]
+  r = run_script("export_webgpu.py", {"WEIGHTS_DIR": str(weights_dir), "OUT_DIR": str(site), "MNIST_DIR": str(mnist_dir)})
+  assert r.returncode == 0, r.stderr[-3000:]
+  server, url = serve(site)
+  yield site, url, weights_dir, r
+  server.shutdown()

@@ -1,0 +1,79 @@
+"""The generated modules and their loader in real Chromium on WebGPU (SwiftShader), against tinygrad on CPU."""
+import struct, json
+import numpy as np
+import pytest
+from tinygrad import Tensor
+from tinygrad.helpers import Context
+from models import load_model
+from export_webgpu import check_inputs
+
+RUN = """async ([name, inputs, url]) => {
+  const device = await (await navigator.gpu.requestAdapter()).requestDevice();
+  const { load } = await import(`./${name}/${name}.js`);
+  const model = await load(device, url ?? undefined);
+  const results = [];
+  for (const x of inputs) results.push(Array.from(await model(new Float32Array(x))));
+  return results;
+}"""
+
+@pytest.fixture
+def site_page(browser, exported_site):
+  context = browser.new_context()
+  page = context.new_page()
+  errors = []
+  page.on("pageerror", lambda e: errors.append(str(e)))
+  page.goto(exported_site[1] + "index.html")
+  yield page, exported_site[0], exported_site[2]
+  context.close()
+  assert not errors
+
+def cpu_logits(name, weights_dir, inputs):
+  with Context(DEV="CPU"): return load_model(name, weights_dir / f"{name}.safetensors")(Tensor(inputs)).numpy()
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_browser_logits_match_tinygrad(site_page, name):
+  page, _, weights_dir = site_page
+  inputs = check_inputs()
+  got = np.array(page.evaluate(RUN, [name, inputs.tolist(), None]))
+  assert np.abs(got - cpu_logits(name, weights_dir, inputs)).max() <= 1e-4
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_overlapping_calls_all_get_their_own_logits(site_page, name):
+  page, _, weights_dir = site_page
+  inputs = check_inputs()
+  got = np.array(page.evaluate("""async ([name, inputs]) => {
+    const device = await (await navigator.gpu.requestAdapter()).requestDevice();
+    const model = await (await import(`./${name}/${name}.js`)).load(device);
+    const all = [];
+    for (let round = 0; round < 4; round++) all.push(...inputs.map((x) => model(new Float32Array(x))));
+    return (await Promise.all(all)).map((r) => Array.from(r));
+  }""", [name, inputs.tolist()]))
+  assert np.abs(got - np.tile(cpu_logits(name, weights_dir, inputs), (4, 1))).max() <= 1e-4
+
+def safetensors_bytes(header:dict, data:bytes) -> bytes:
+  raw = json.dumps(header).encode()
+  return struct.pack("<Q", len(raw)) + raw + data
+
+def corruptions(good:bytes) -> dict:
+  n = struct.unpack("<Q", good[:8])[0]
+  header, data = json.loads(good[8:8 + n]), good[8 + n:]
+  wrong_dtype = {**header, "c1.bias": {**header["c1.bias"], "dtype": "F16"}}
+  missing = {k: v for k, v in header.items() if k != "l1.weight"}
+  return {"truncated.safetensors": (good[:len(good) // 2], "outside the"),
+          "long_header.safetensors": (struct.pack("<Q", 10**9) + good[8:], "runs past the end"),
+          "wrong_dtype.safetensors": (safetensors_bytes(wrong_dtype, data), 'tensor "c1.bias" has dtype F16, expected F32'),
+          "missing.safetensors": (safetensors_bytes(missing, data), 'tensor "l1.weight" is missing'),
+          "not_json.safetensors": (struct.pack("<Q", 4) + b"{{{{" + data, "not valid JSON")}
+
+def test_corrupt_weight_files_are_rejected_with_the_problem_named(site_page):
+  page, site, _ = site_page
+  good = (site / "cnn" / "cnn.webgpu.safetensors").read_bytes()
+  cases = {**corruptions(good), "absent.safetensors": (None, "HTTP 404")}
+  for filename, (content, _) in cases.items():
+    if content is not None: (site / "cnn" / filename).write_bytes(content)
+  for filename, (_, message) in cases.items():
+    error = page.evaluate("""async (url) => {
+      const device = await (await navigator.gpu.requestAdapter()).requestDevice();
+      try { await (await import("./cnn/cnn.js")).load(device, url); return null; } catch (e) { return e.message; }
+    }""", f"./cnn/{filename}")
+    assert error is not None and message in error and filename in error, (filename, error)
