@@ -5,7 +5,7 @@ import pytest
 from tinygrad import Tensor
 from tinygrad.helpers import Context
 from models import load_model
-from export_webgpu import check_inputs
+from export_webgpu import check_inputs, logit_error, TOLERANCE
 
 RUN = """async ([name, inputs, url]) => {
   const device = await (await navigator.gpu.requestAdapter()).requestDevice();
@@ -35,7 +35,7 @@ def test_browser_logits_match_tinygrad(site_page, name):
   page, _, weights_dir = site_page
   inputs = check_inputs()
   got = np.array(page.evaluate(RUN, [name, inputs.tolist(), None]))
-  assert np.abs(got - cpu_logits(name, weights_dir, inputs)).max() <= 1e-4
+  assert logit_error(got, cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_overlapping_calls_all_get_their_own_logits(site_page, name):
@@ -48,7 +48,7 @@ def test_overlapping_calls_all_get_their_own_logits(site_page, name):
     for (let round = 0; round < 4; round++) all.push(...inputs.map((x) => model(new Float32Array(x))));
     return (await Promise.all(all)).map((r) => Array.from(r));
   }""", [name, inputs.tolist()]))
-  assert np.abs(got - np.tile(cpu_logits(name, weights_dir, inputs), (4, 1))).max() <= 1e-4
+  assert logit_error(got, np.tile(cpu_logits(name, weights_dir, inputs), (4, 1))) <= TOLERANCE
 
 def safetensors_bytes(header:dict, data:bytes) -> bytes:
   raw = json.dumps(header).encode()
