@@ -16,6 +16,8 @@ class Settings:
   angle: float
   scale: float
   shift: float
+  elastic: float
+  thickness: float
   sampling: str
   seed: int
   eval_every: int
@@ -28,6 +30,7 @@ RULES = {
   "PATIENCE": (int, lambda v: v >= 1, "an integer >= 1 (evaluations without improvement before the LR decays)"),
   "ANGLE": (float, lambda v: 0 <= v <= 180, "degrees in [0, 180]"), "SCALE": (float, lambda v: 0 <= v < 1, "a fraction in [0, 1)"),
   "SHIFT": (float, lambda v: 0 <= v <= 14, "pixels in [0, 14]"),
+  "ELASTIC": (float, lambda v: 0 <= v <= 5, "pixels in [0, 5]"), "THICKNESS": (float, lambda v: 0 <= v <= 1, "a fraction in [0, 1]"),
   "SAMPLING": (str, lambda v: v in ("nearest", "bilinear"), "'nearest' or 'bilinear'"),
   "SEED": (int, lambda v: v >= 0, "an integer >= 0"), "EVAL_EVERY": (int, lambda v: v >= 1, "an integer >= 1"),
   "WEIGHTS_DIR": (str, lambda v: v != "", "a directory path"),
@@ -46,19 +49,32 @@ def read_settings(defaults:dict) -> Settings:
     values[name.lower()] = value
   return Settings(**values)
 
+def uniform(*shape:int, amount:float) -> Tensor: return (Tensor.rand(*shape) * 2 - 1) * amount
+
 def augment(x:Tensor, s:Settings) -> Tensor:
-  """Random rotation, scale and shift of each (28,28) image in ink space (0 = background, so what enters from outside is blank)."""
+  """Random stroke thickness, rotation, scale, shift and elastic distortion of each (28,28) image, in ink space
+  (0 = background, so what enters from outside is blank)."""
   n = x.shape[0]
-  theta = (Tensor.rand(n) * 2 - 1) * (s.angle * math.pi / 180)
-  zoom = 1 + (Tensor.rand(n) * 2 - 1) * s.scale
-  tx, ty = [(Tensor.rand(n) * 2 - 1) * s.shift for _ in range(2)]
+  x = vary_thickness(x, s.thickness)
+  theta, zoom = uniform(n, 1, 1, amount=s.angle * math.pi / 180), 1 + uniform(n, 1, 1, amount=s.scale)
   c = Tensor.arange(28, dtype=dtypes.float32) - 13.5
-  u, v = c.reshape(1, 1, 28), c.reshape(1, 28, 1)           # output column, row
-  cos, sin, zoom = [t.reshape(n, 1, 1) for t in (theta.cos(), theta.sin(), zoom)]
-  # inverse map: each output pixel reads the source at R(-theta) (p - t) / zoom
-  px, py = u - tx.reshape(n, 1, 1), v - ty.reshape(n, 1, 1)
-  sx, sy = (cos * px + sin * py) / zoom + 13.5, (-sin * px + cos * py) / zoom + 13.5
+  px, py = c.reshape(1, 1, 28) - uniform(n, 1, 1, amount=s.shift), c.reshape(1, 28, 1) - uniform(n, 1, 1, amount=s.shift)
+  # inverse map: each output pixel reads the source at R(-theta) (p - t) / zoom, then wobbles by a smooth random field
+  sx = (theta.cos() * px + theta.sin() * py) / zoom + 13.5 + smooth_field(n, s.elastic)
+  sy = (-theta.sin() * px + theta.cos() * py) / zoom + 13.5 + smooth_field(n, s.elastic)
   return sample(x, sx.reshape(n, 784, 1), sy.reshape(n, 784, 1), s.sampling).reshape(n, 28, 28)
+
+def vary_thickness(x:Tensor, amount:float) -> Tensor:
+  """Each image blended towards its 3x3 dilation (thicker) or erosion (thinner) by a random fraction up to `amount`."""
+  a, x4 = uniform(x.shape[0], 1, 1, amount=amount), x.unsqueeze(1)
+  dilated, eroded = x4.max_pool2d(3, stride=1, padding=1).squeeze(1), -(-x4).max_pool2d(3, stride=1, padding=1).squeeze(1)
+  return x + a.relu() * (dilated - x) + (-a).relu() * (eroded - x)
+
+def smooth_field(n:int, amount:float) -> Tensor:
+  """(n,28,28) displacements: a random 4x4 grid of offsets up to `amount` pixels, spread bilinearly over the image."""
+  knots = Tensor.arange(28, dtype=dtypes.float32).reshape(28, 1) * 3 / 27 - Tensor.arange(4, dtype=dtypes.float32).reshape(1, 4)
+  spread = (1 - knots.abs()).relu()  # (28,4)
+  return spread @ uniform(n, 4, 4, amount=amount) @ spread.T
 
 def sample(x:Tensor, sx:Tensor, sy:Tensor, how:str) -> Tensor:
   """x (n,28,28) read at source coordinates (n,784,1): weights over source rows and columns, so it is two small matmuls, no gather."""
