@@ -1,0 +1,308 @@
+"""The page in real Chromium over a real HTTP server: drawing, live classification, the automation hooks, phone use,
+the CPU fallback and load errors. Most tests share one desktop page (loading the models is the slow part)."""
+import math, pathlib
+import pytest
+from conftest import serve
+from pen_replay import draw, prediction, select_model, wait_for_prediction
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 667}
+READY_TIMEOUT_MS = 60_000
+
+def polyline(*corners, per_segment=8):
+  """Points along straight segments between corners, as a hand would pass through them (unit canvas coordinates)."""
+  points = [corners[0]]
+  for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+    points += [(x0 + (x1 - x0) * k / per_segment, y0 + (y1 - y0) * k / per_segment) for k in range(1, per_segment + 1)]
+  return points
+
+def ellipse(cx, cy, rx, ry, n=32):
+  return [(cx + rx * math.sin(2 * math.pi * k / n), cy - ry * math.cos(2 * math.pi * k / n)) for k in range(n + 1)]
+
+# Digits as strokes in unit canvas coordinates (0..1, y down).
+SHAPES = {
+  "1": [polyline((0.5, 0.15), (0.5, 0.85))],
+  "7": [polyline((0.28, 0.2), (0.72, 0.2), (0.45, 0.85))],
+  "0": [ellipse(0.5, 0.5, 0.2, 0.32)],
+  "4": [polyline((0.42, 0.15), (0.28, 0.6), (0.75, 0.6)), polyline((0.62, 0.35), (0.62, 0.88))],
+  "2": [polyline((0.3, 0.3), (0.4, 0.18), (0.6, 0.18), (0.7, 0.3), (0.66, 0.45), (0.3, 0.82), (0.75, 0.82))],
+}
+
+def on_canvas(page, shape) -> list[list[tuple[float, float]]]:
+  side = page.locator("#canvas").evaluate("el => el.clientWidth")
+  return [[(x * side, y * side) for x, y in stroke] for stroke in shape]
+
+def draw_and_wait(page, shape) -> dict:
+  """Draws a shape with the mouse and returns the settled prediction for the finished drawing."""
+  before = prediction(page)
+  draw(page, on_canvas(page, shape))
+  return wait_for_prediction(page, before["model"], int(before["seq"]))
+
+def probabilities(page) -> dict[str, float]:
+  return page.locator("#histogram [data-digit]").evaluate_all(
+    "bars => Object.fromEntries(bars.map(bar => [bar.dataset.digit, Number(bar.dataset.probability)]))")
+
+def ink_at(page, x, y) -> int:
+  """Alpha of the drawing canvas's backing store at CSS px (x, y), once drawn (next frame): 0 where nothing is drawn."""
+  return page.locator("#canvas").evaluate("""async (canvas, [x, y]) => {
+    await new Promise(requestAnimationFrame);
+    const scale = canvas.width / canvas.clientWidth;
+    return canvas.getContext("2d").getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data[3];
+  }""", [x, y])
+
+def open_page(browser, url, **context_options):
+  context = browser.new_context(**context_options)
+  page = context.new_page()
+  page.console_errors = []
+  page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+  page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+  page.goto(url)
+  return page
+
+def wait_ready(page):
+  page.wait_for_selector('#status[data-state="ready"], #status[data-state="error"]', timeout=READY_TIMEOUT_MS)
+  assert page.get_attribute("#status", "data-state") == "ready", page.inner_text("#error")
+
+def assert_empty(page):
+  shown = prediction(page)
+  assert (shown["digit"], shown["confidence"]) == ("", "")
+  assert set(probabilities(page).values()) == {0.0}
+
+@pytest.fixture(scope="module")
+def desktop(browser, site_url):
+  page = open_page(browser, site_url + "Classifier/", viewport=DESKTOP)
+  wait_ready(page)
+  yield page
+  page.context.close()
+
+@pytest.fixture
+def fresh(desktop):
+  """The shared desktop page, emptied, with the pen and the CNN selected; it must end with no console errors."""
+  desktop.click("#clear-button")
+  desktop.click('button[data-tool="pen"]')
+  select_model(desktop, "cnn")
+  desktop.wait_for_selector('#prediction[data-busy="false"]')
+  yield desktop
+  assert desktop.console_errors == []
+
+@pytest.fixture(scope="module")
+def webgpu_predictions(desktop) -> dict[str, dict[str, dict]]:
+  """{model: {shape: prediction}} on the WebGPU page, for comparison with the CPU fallback."""
+  results = {"cnn": {}, "mlp": {}}
+  for name, shape in SHAPES.items():
+    desktop.click("#clear-button")
+    select_model(desktop, "cnn")
+    results["cnn"][name] = draw_and_wait(desktop, shape)
+    results["mlp"][name] = select_model(desktop, "mlp")
+  desktop.click("#clear-button")
+  return results
+
+
+def test_page_loads_ready_and_empty(fresh):
+  assert fresh.get_attribute("#status", "data-backend") == "webgpu"
+  assert fresh.locator("#error").is_hidden()
+  assert fresh.get_attribute('button[data-model="cnn"]', "aria-pressed") == "true"
+  assert fresh.get_attribute('button[data-model="mlp"]', "aria-pressed") == "false"
+  assert fresh.locator("#histogram [data-digit]").count() == 10
+  assert_empty(fresh)
+  assert fresh.locator("#input-preview").evaluate("el => [el.width, el.height]") == [28, 28]
+
+def test_drawing_gives_a_prediction_whose_probabilities_sum_to_one(fresh):
+  shown = draw_and_wait(fresh, SHAPES["1"])
+  assert shown["digit"] == "1" and shown["model"] == "cnn"
+  bars = probabilities(fresh)
+  assert abs(sum(bars.values()) - 1) <= 1e-4
+  assert max(bars, key=bars.get) == shown["digit"]
+  assert float(shown["confidence"]) == pytest.approx(bars[shown["digit"]])
+  assert fresh.get_attribute(f'#histogram [data-digit="{shown["digit"]}"]', "data-winner") == "true"
+  assert fresh.inner_text(".predicted-digit") == "1"
+  assert "WebGPU" in fresh.inner_text("#inference-info") and " ms" in fresh.inner_text("#inference-info")
+  # The model input preview shows ink (dark pixels) where the line is: the middle column of the 28x28 image.
+  darkest = fresh.locator("#input-preview").evaluate(
+    "el => Math.min(...el.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))")
+  assert darkest < 64
+
+def test_model_switch_reclassifies_at_once(fresh):
+  cnn = draw_and_wait(fresh, SHAPES["7"])
+  busy_in_handler = fresh.evaluate("""() => {
+    document.querySelector('button[data-model="mlp"]').click();
+    return document.querySelector("#prediction").dataset.busy;
+  }""")
+  assert busy_in_handler == "true"
+  mlp = wait_for_prediction(fresh, "mlp", int(cnn["seq"]))
+  assert int(mlp["seq"]) > int(cnn["seq"]) and mlp["digit"] != ""
+  assert fresh.get_attribute('button[data-model="mlp"]', "aria-pressed") == "true"
+  assert fresh.get_attribute('button[data-model="cnn"]', "aria-pressed") == "false"
+  back = select_model(fresh, "cnn")
+  assert (back["digit"], back["confidence"]) == (cnn["digit"], cnn["confidence"])
+
+def test_undo_removes_the_last_stroke(fresh):
+  first_stroke = draw_and_wait(fresh, SHAPES["4"][:1])
+  both_strokes = draw_and_wait(fresh, SHAPES["4"][1:])
+  fresh.click("#undo-button")
+  undone = wait_for_prediction(fresh, "cnn", int(both_strokes["seq"]))
+  assert (undone["digit"], undone["confidence"]) == (first_stroke["digit"], first_stroke["confidence"])
+  fresh.keyboard.press("Control+z")
+  wait_for_prediction(fresh, "cnn", int(undone["seq"]))
+  assert_empty(fresh)
+
+def test_eraser_removes_ink_and_clear_empties(fresh):
+  line = SHAPES["1"]
+  draw_and_wait(fresh, line)
+  fresh.click('button[data-tool="eraser"]')
+  assert fresh.get_attribute('button[data-tool="eraser"]', "aria-pressed") == "true"
+  assert fresh.get_attribute('button[data-tool="pen"]', "aria-pressed") == "false"
+  erased = draw_and_wait(fresh, line)  # the eraser is wider than the pen: it covers the whole line
+  assert erased["digit"] == ""
+  assert_empty(fresh)
+  fresh.click('button[data-tool="pen"]')
+  drawn = draw_and_wait(fresh, SHAPES["0"])
+  assert drawn["digit"] != ""
+  fresh.click("#clear-button")
+  cleared = wait_for_prediction(fresh, "cnn", int(drawn["seq"]))
+  assert cleared["digit"] == "" and cleared["model"] == "cnn"
+  assert_empty(fresh)
+  assert ink_at(fresh, *on_canvas(fresh, SHAPES["0"])[0][0]) == 0
+
+def test_a_tap_draws_a_dot(fresh):
+  x, y = on_canvas(fresh, [[(0.3, 0.4)]])[0][0]
+  shown = draw_and_wait(fresh, [[(0.3, 0.4)]])
+  assert ink_at(fresh, x, y) == 255
+  assert shown["digit"] != ""
+
+# Pointer events dispatched from the page itself, one per task: far faster than any inference, which the browser's
+# input pipeline (one pointermove per frame for real input) would not allow.
+BURST = """async (strokes) => {
+  const canvas = document.querySelector("#canvas"), box = canvas.getBoundingClientRect();
+  const nextTask = () => new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = resolve;
+    channel.port2.postMessage(null);
+  });
+  const send = (type, [x, y]) => canvas.dispatchEvent(new PointerEvent(type, {
+    pointerId: 1, pointerType: "mouse", isPrimary: true, bubbles: true, cancelable: true,
+    button: type === "pointermove" ? -1 : 0, buttons: type === "pointerup" ? 0 : 1,
+    clientX: box.left + x, clientY: box.top + y}));
+  let moves = 0;
+  for (const stroke of strokes) {
+    send("pointerdown", stroke[0]);
+    for (const point of stroke.slice(1)) {
+      send("pointermove", point);
+      moves += 1;
+      await nextTask();
+    }
+    send("pointerup", stroke.at(-1));
+  }
+  return moves;
+}"""
+
+def test_burst_of_fast_strokes_settles_on_the_final_drawing(fresh):
+  side = fresh.locator("#canvas").evaluate("el => el.clientWidth")
+  strokes = []
+  for i in range(300):  # short zig-zags all over the canvas
+    x, y = side * (0.1 + 0.8 * (i * 37 % 100) / 100), side * (0.1 + 0.8 * (i * 61 % 100) / 100)
+    strokes.append([(x, y), (x + 6, y + 3), (x + 12, y - 2), (x + 18, y + 4)])
+  seq_before = int(prediction(fresh)["seq"])
+  moves = fresh.evaluate(BURST, strokes)
+  final = wait_for_prediction(fresh, "cnn", seq_before)
+  predictions_shown = int(final["seq"]) - seq_before
+  print(f"burst: {moves} moves in {len(strokes)} strokes -> {predictions_shown} predictions shown")
+  assert 1 <= predictions_shown < moves / 4
+  # The shown prediction is the one for the finished drawing: classifying the same drawing again gives the same.
+  select_model(fresh, "mlp")
+  again = select_model(fresh, "cnn")
+  assert (again["digit"], again["confidence"]) == (final["digit"], final["confidence"])
+
+def test_keyboard_switches_models_and_reads_bars(fresh):
+  shown = draw_and_wait(fresh, SHAPES["7"])
+  fresh.focus('button[data-model="mlp"]')
+  fresh.keyboard.press("Enter")
+  wait_for_prediction(fresh, "mlp", int(shown["seq"]))
+  fresh.focus('button[data-model="cnn"]')
+  fresh.keyboard.press("Space")
+  shown = wait_for_prediction(fresh, "cnn", int(shown["seq"]))
+  bar = fresh.locator(f'#histogram [data-digit="{shown["digit"]}"]')
+  assert bar.get_attribute("tabindex") == "0"
+  bar.focus()
+  percent = f'{100 * float(bar.get_attribute("data-probability")):.2f}%'
+  assert bar.locator(".bar-value").is_visible() and bar.locator(".bar-value").inner_text() == percent
+  assert percent in bar.get_attribute("aria-label") and percent in bar.get_attribute("title")
+  for button in ("#undo-button", "#clear-button", 'button[data-tool="pen"]', 'button[data-tool="eraser"]'):
+    assert fresh.get_attribute(button, "aria-label")
+
+def test_resize_keeps_the_drawing_and_stays_sharp(fresh):
+  draw_and_wait(fresh, SHAPES["1"])
+  try:
+    fresh.set_viewport_size({"width": 900, "height": 640})
+    fresh.wait_for_function("() => document.querySelector('#canvas').clientWidth < 500")
+    size = fresh.locator("#canvas").evaluate("el => [el.width, el.clientWidth, devicePixelRatio]")
+    assert size[0] == round(size[1] * size[2])
+    x, y = on_canvas(fresh, [[(0.5, 0.5)]])[0][0]
+    assert ink_at(fresh, x, y) == 255  # the line, scaled with the canvas, still runs through its centre
+  finally:
+    fresh.set_viewport_size(DESKTOP)
+
+
+def test_phone_touch_draws_and_predicts_without_horizontal_scroll(browser, site_url):
+  page = open_page(browser, site_url + "Classifier/", viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+  try:
+    wait_ready(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    canvas = page.locator("#canvas").evaluate("el => ({side: el.clientWidth, height: el.clientHeight, store: el.width})")
+    assert canvas["side"] == canvas["height"] and canvas["side"] >= 0.85 * PHONE["width"]
+    assert canvas["store"] == 2 * canvas["side"]  # sharp on a high-DPI screen
+    box = page.locator("#canvas").bounding_box()
+    cdp = page.context.new_cdp_session(page)
+    seq = int(prediction(page)["seq"])
+    for stroke in on_canvas(page, SHAPES["7"]):
+      for i, (x, y) in enumerate(stroke):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart" if i == 0 else "touchMove",
+                                              "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
+      cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    shown = wait_for_prediction(page, "cnn", seq)
+    assert shown["digit"] != ""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.console_errors == []
+  finally:
+    page.context.close()
+
+def test_without_webgpu_falls_back_to_cpu_with_the_same_predictions(browser_without_webgpu, site_url, webgpu_predictions):
+  page = open_page(browser_without_webgpu, site_url + "Classifier/", viewport=DESKTOP)
+  try:
+    wait_ready(page)
+    assert page.get_attribute("#status", "data-backend") == "cpu"
+    assert page.locator("#notice").is_visible() and page.inner_text("#notice").strip()
+    for name, shape in SHAPES.items():
+      page.click("#clear-button")
+      select_model(page, "cnn")
+      on_cpu = {"cnn": draw_and_wait(page, shape), "mlp": select_model(page, "mlp")}
+      for model, shown in on_cpu.items():
+        on_gpu = webgpu_predictions[model][name]
+        assert shown["digit"] == on_gpu["digit"], (model, name)
+        assert float(shown["confidence"]) == pytest.approx(float(on_gpu["confidence"]), abs=1e-3)
+    assert "CPU" in page.inner_text("#inference-info")
+    assert page.console_errors == []
+  finally:
+    page.context.close()
+
+def test_missing_weights_are_shown_on_the_page(page, site_url):
+  page.route("**/*.safetensors", lambda route: route.fulfill(status=404, body="not found"))
+  page.goto(site_url + "Classifier/?backend=bogus")
+  page.wait_for_selector('#status[data-state="error"]', timeout=READY_TIMEOUT_MS)
+  message = page.inner_text("#error")
+  assert page.locator("#error").is_visible() and ("404" in message or "safetensors" in message)
+  assert "bogus" in page.inner_text("#notice")  # an unknown query value is reported, and "auto" used
+
+def test_query_chooses_model_and_backend_when_served_from_the_classifier_folder(browser):
+  server, url = serve(pathlib.Path(__file__).resolve().parent.parent / "Classifier")  # as `cd Classifier && python -m http.server`
+  page = open_page(browser, url + "?model=mlp&backend=cpu", viewport=DESKTOP)
+  try:
+    wait_ready(page)
+    assert page.get_attribute('button[data-model="mlp"]', "aria-pressed") == "true"
+    assert page.get_attribute("#status", "data-backend") == "cpu"
+    shown = draw_and_wait(page, SHAPES["1"])
+    assert shown["model"] == "mlp" and shown["digit"] != ""
+    assert page.console_errors == []
+  finally:
+    page.context.close()
+    server.shutdown()
