@@ -4,6 +4,7 @@ from models import MLP
 from training import train
 
 DEFAULTS = dict(STEPS=3000, BATCH=256, LR=1e-3, LR_DECAY=0.5, PATIENCE=3, ANGLE=12, SCALE=0.15, SHIFT=2.5, ELASTIC=0, THICKNESS=0, SAMPLING="bilinear",
-                SEED=0, EVAL_EVERY=200, WEIGHTS_DIR="weights")
+                SEED=0, EVAL_EVERY=200, WEIGHTS_DIR="weights",
+                EXTRA_DATA="", EXTRA_WRITERS="", EXTRA_REPEAT=1)
 
 if __name__ == "__main__": train("mlp", MLP(), DEFAULTS)

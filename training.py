@@ -1,5 +1,5 @@
 """What mnist_mlp.py and mnist_convnet.py share: settings from env vars, on-device augmentation, the training loop, outputs."""
-import importlib.metadata, json, math, os, pathlib, sys, tempfile, time
+import importlib.metadata, json, math, os, pathlib, re, sys, tempfile, time
 from dataclasses import dataclass, asdict
 import numpy as np
 from tinygrad import Tensor, TinyJit, Device, nn, dtypes
@@ -22,6 +22,9 @@ class Settings:
   seed: int
   eval_every: int
   weights_dir: str
+  extra_data: str
+  extra_writers: str
+  extra_repeat: int
 
 # name: (type, check, what is allowed)
 RULES = {
@@ -34,6 +37,9 @@ RULES = {
   "SAMPLING": (str, lambda v: v in ("nearest", "bilinear"), "'nearest' or 'bilinear'"),
   "SEED": (int, lambda v: v >= 0, "an integer >= 0"), "EVAL_EVERY": (int, lambda v: v >= 1, "an integer >= 1"),
   "WEIGHTS_DIR": (str, lambda v: v != "", "a directory path"),
+  "EXTRA_DATA": (str, lambda v: v == "" or os.path.isfile(v), "'' or an .npz file (images, labels, writers) from bench/render_pendigits.py"),
+  "EXTRA_WRITERS": (str, lambda v: re.fullmatch(r"(\d+-\d+)?", v) is not None, "'' (all) or a range of writer ids like 1-20"),
+  "EXTRA_REPEAT": (int, lambda v: v >= 1, "an integer >= 1"),
 }
 
 def read_settings(defaults:dict) -> Settings:
@@ -48,6 +54,14 @@ def read_settings(defaults:dict) -> Settings:
       sys.exit(2)
     values[name.lower()] = value
   return Settings(**values)
+
+def with_extra_digits(X:np.ndarray, Y:np.ndarray, s:Settings) -> tuple[np.ndarray, np.ndarray]:
+  """MNIST plus the chosen writers' digits from EXTRA_DATA, repeated EXTRA_REPEAT times: an explicit opt-in, off by default."""
+  extra = np.load(s.extra_data)
+  first, last = map(int, s.extra_writers.split("-")) if s.extra_writers else (0, np.inf)
+  keep = (extra["writers"] >= first) & (extra["writers"] <= last)
+  print(f"training on MNIST plus {keep.sum()} digits of writers {s.extra_writers or 'all'} from {s.extra_data}, x{s.extra_repeat}")
+  return np.concatenate([X] + [extra["images"][keep]] * s.extra_repeat), np.concatenate([Y] + [extra["labels"][keep].astype(np.uint8)] * s.extra_repeat)
 
 def uniform(*shape:int, amount:float) -> Tensor: return (Tensor.rand(*shape) * 2 - 1) * amount
 
@@ -117,6 +131,7 @@ def train(name:str, model, defaults:dict) -> dict:
   s = read_settings(defaults)
   Tensor.manual_seed(s.seed)
   X_train, Y_train, X_test, Y_test = load_mnist()
+  if s.extra_data: X_train, Y_train = with_extra_digits(X_train, Y_train, s)
   accuracy = test_set_evaluator(model, X_test, Y_test)
   X_train, Y_train = Tensor(X_train).float().div(255).realize(), Tensor(Y_train.astype("int32")).realize()
   opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
