@@ -3,8 +3,8 @@
 from models import MLP
 from training import train
 
-DEFAULTS = dict(STEPS=3000, BATCH=256, LR=1e-3, LR_DECAY=0.5, PATIENCE=3, ANGLE=12, SCALE=0.15, SHIFT=2.5, ELASTIC=0, THICKNESS=0, SAMPLING="bilinear",
-                SEED=0, EVAL_EVERY=200, WEIGHTS_DIR="weights",
-                EXTRA_DATA="", EXTRA_WRITERS="", EXTRA_REPEAT=1)
+DEFAULTS = dict(STEPS=20000, BATCH=256, LR=1e-3, LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
+                ANGLE=12, SCALE=0.15, SHIFT=2.5, ELASTIC=0, THICKNESS=0, WEIGHTS_DIR="weights",
+                EXTRA_DATA="", EXTRA_WRITERS="", EXTRA_REPEAT=8)
 
 if __name__ == "__main__": train("mlp", MLP(), DEFAULTS)
