@@ -5,7 +5,7 @@ import pytest
 from pen_replay import load_digits, replay_digit, stratified_sample
 
 PER_LABEL, SAMPLE_SEED, PLACEMENT_SEED = 10, 0, 1
-ACCURACY_FLOOR = {"cnn": 0.85, "mlp": 0.85}
+ACCURACY_FLOOR = {"cnn": 0.95, "mlp": 0.95}
 
 @pytest.fixture(scope="module")
 def replayed(browser, site_url, pendigits_path) -> dict[str, float]:
