@@ -117,12 +117,17 @@ def save_weights(model, path:pathlib.Path) -> None:
   raw += b" " * (-len(raw) % 8)  # keeps the tensor data 8-byte aligned
   save_atomic(path, lambda p: pathlib.Path(p).write_bytes(len(raw).to_bytes(8, "little") + raw + b"".join(a.tobytes() for a in arrays.values())))
 
+def current_umask() -> int:
+  os.umask(mask := os.umask(0o22))
+  return mask
+
 def save_atomic(path:pathlib.Path, write) -> None:
   """write(tmp_path) then rename, so an interrupted run never leaves a half-written file where a good one was."""
   fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
   os.close(fd)
   try:
     write(tmp)
+    os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it private; the result is an ordinary file
     os.replace(tmp, path)
   finally:
     if os.path.exists(tmp): os.unlink(tmp)

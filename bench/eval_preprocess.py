@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Accuracy of the trained models on pen digits preprocessed by bench/render_pendigits.py, and how those images compare with MNIST.
-  python bench/eval_preprocess.py bench/results/pendigits_0.npz [--weights weights] [--stats] [--grid grid.png]"""
+  python bench/eval_preprocess.py bench/results/pendigits_0.npz [--weights weights] [--writers 21-30] [--confusion]
+                                  [--errors errors.png] [--stats] [--grid grid.png]"""
 import argparse, os, pathlib, sys
 import numpy as np
 from tinygrad import Tensor
@@ -9,11 +10,29 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from models import load_model
 
-def accuracy(name:str, path:pathlib.Path, images:np.ndarray, labels:np.ndarray) -> tuple[float, np.ndarray]:
-  """Overall accuracy in % and the per-class ones."""
-  x = Tensor(images.astype(np.float32) / 127.5 - 1).reshape(-1, 1, 28, 28)
-  predicted = load_model(name, path)(x).argmax(-1).numpy()
-  return 100 * (predicted == labels).mean(), np.array([100 * (predicted[labels == c] == c).mean() for c in range(10)])
+def predict(name:str, path:pathlib.Path, images:np.ndarray) -> np.ndarray:
+  return load_model(name, path)(Tensor(images.astype(np.float32) / 127.5 - 1).reshape(-1, 1, 28, 28)).argmax(-1).numpy()
+
+def confusion(labels:np.ndarray, predicted:np.ndarray) -> str:
+  """A markdown table: rows are the true digits, columns the predicted ones."""
+  counts = np.zeros((10, 10), int)
+  np.add.at(counts, (labels, predicted), 1)
+  return "\n".join(["| true \\ predicted | " + " | ".join(map(str, range(10))) + " |", "|---" * 11 + "|"] +
+                   [f"| **{c}** | " + " | ".join(str(n) if n else "" for n in row) + " |" for c, row in enumerate(counts)])
+
+def errors_png(path:pathlib.Path, images:np.ndarray, labels:np.ndarray, predicted:np.ndarray, title:str, columns:int=16):
+  """Every misclassified digit as the model saw it, titled true->predicted."""
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  wrong = np.flatnonzero(predicted != labels)
+  rows = max(1, -(-len(wrong) // columns))
+  fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.95 + 0.4), squeeze=False)
+  for ax in axes.flat: ax.axis("off")
+  for ax, i in zip(axes.flat, wrong):
+    ax.imshow(images[i], cmap="gray_r"); ax.set_title(f"{labels[i]}->{predicted[i]}", fontsize=8)
+  fig.suptitle(title, fontsize=10)
+  fig.savefig(path, dpi=80, bbox_inches="tight")
 
 def skeleton(ink:np.ndarray) -> np.ndarray:
   """Zhang-Suen thinning of a batch of (N,28,28) bool images, all at once."""
@@ -57,15 +76,28 @@ if __name__ == "__main__":
   parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("npz", type=pathlib.Path)
   parser.add_argument("--weights", type=pathlib.Path, default=ROOT / "weights", help="folder with mlp.safetensors and cnn.safetensors")
+  parser.add_argument("--writers", help="only these writers, as a range like 21-30")
+  parser.add_argument("--confusion", action="store_true", help="print each model's confusion matrix as markdown")
+  parser.add_argument("--errors", type=pathlib.Path, help="save each model's misclassified digits as <this stem>_<model>.png")
   parser.add_argument("--stats", action="store_true", help="compare ink, stroke width, box and centre with MNIST's test set")
   parser.add_argument("--grid", type=pathlib.Path, help="save pen digits next to MNIST digits as this PNG")
   args = parser.parse_args()
   data = np.load(args.npz)
   images, labels = data["images"], data["labels"]
+  if args.writers:
+    first, last = map(int, args.writers.split("-"))
+    keep = (data["writers"] >= first) & (data["writers"] <= last)
+    images, labels = images[keep], labels[keep]
   for name in ("mlp", "cnn"):
     if not (path := args.weights / f"{name}.safetensors").exists(): print(f"{name}: no {path}"); continue
-    overall, per_class = accuracy(name, path, images, labels)
-    print(f"{name}: {overall:.2f}% of {len(labels)} pen digits  per class: {' '.join(f'{c}:{a:.0f}' for c, a in enumerate(per_class))}")
+    predicted = predict(name, path, images)
+    per_class = [100 * (predicted[labels == c] == c).mean() for c in range(10)]
+    print(f"{name}: {100 * (predicted == labels).mean():.2f}% of {len(labels)} pen digits  per class: "
+          f"{' '.join(f'{c}:{a:.0f}' for c, a in enumerate(per_class))}")
+    if args.confusion: print(confusion(labels, predicted))
+    if args.errors:
+      errors_png(args.errors.with_name(f"{args.errors.stem}_{name}.png"), images, labels, predicted,
+                 f"{name}: {(predicted != labels).sum()} of {len(labels)} pen digits misread (true->predicted)")
   if args.stats or args.grid:
     os.environ.setdefault("MNIST_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
     from mnist_data import load_mnist
