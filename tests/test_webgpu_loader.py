@@ -77,3 +77,36 @@ def test_corrupt_weight_files_are_rejected_with_the_problem_named(site_page):
       try { await (await import("./cnn/cnn.js")).load(device, url); return null; } catch (e) { return e.message; }
     }""", f"./cnn/{filename}")
     assert error is not None and message in error and filename in error, (filename, error)
+
+CLASSIFY = """async ([name, backend, inputs]) => {
+  const { loadClassifier } = await import("./js/classifier.js");
+  const model = await loadClassifier(name, { backend });
+  const results = [];
+  for (const x of inputs) results.push(Array.from(await model.predict(new Float32Array(x))));
+  return [model.backend, results];
+}"""
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_cpu_fallback_gives_the_webgpu_logits(site_page, name):
+  page, _, weights_dir = site_page
+  inputs = check_inputs()
+  (gpu_backend, gpu), (cpu_backend, cpu) = [page.evaluate(CLASSIFY, [name, b, inputs.tolist()]) for b in ("webgpu", "cpu")]
+  assert (gpu_backend, cpu_backend) == ("webgpu", "cpu")
+  assert logit_error(np.array(cpu), np.array(gpu)) <= TOLERANCE
+  assert logit_error(np.array(cpu), cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
+
+def test_a_lost_device_is_replaced_and_work_goes_on(site_page):
+  page, _, weights_dir = site_page
+  x = check_inputs()[:2]
+  before, after, replaced = page.evaluate("""async (inputs) => {
+    const { loadClassifier } = await import("./js/classifier.js");
+    const model = await loadClassifier("cnn", { backend: "webgpu" });
+    const run = async () => Array.from(await model.predict(new Float32Array(inputs[0])));
+    const before = await run(), lost = model.device;
+    lost.destroy();
+    await lost.lost;
+    const after = await run();
+    return [before, after, model.device !== lost];
+  }""", x.tolist())
+  assert replaced and logit_error(np.array(after), np.array(before)) <= TOLERANCE
+  assert logit_error(np.array([after]), cpu_logits("cnn", weights_dir, x[:1])) <= TOLERANCE
