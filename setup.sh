@@ -14,7 +14,7 @@ if (( ${#missing[@]} )); then
   fi
   echo "setup: installing ${missing[*]} with apt-get" >&2
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 wanted=$(cat requirements.txt requirements-test.txt | sha256sum | cut -d' ' -f1)
