@@ -8,6 +8,7 @@ missing=()
 command -v clang >/dev/null || missing+=(clang)                      # tinygrad's CPU backend compiles with it
 compgen -G "/usr/share/vulkan/icd.d/lvp_icd*.json" >/dev/null || missing+=(mesa-vulkan-drivers)  # Dawn's Vulkan without a GPU
 command -v chromium >/dev/null || missing+=(chromium)                 # the browser tests drive it
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)  # Debian's own python3 ships venv apart
 if (( ${#missing[@]} )); then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo); else
     echo "setup: missing system packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2; exit 1
