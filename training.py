@@ -91,7 +91,9 @@ def smooth_field(n:int, amount:float) -> Tensor:
   return spread @ uniform(n, 4, 4, amount=amount) @ spread.T
 
 def sample(x:Tensor, sx:Tensor, sy:Tensor, how:str) -> Tensor:
-  """x (n,28,28) read at source coordinates (n,784,1): weights over source rows and columns, so it is two small matmuls, no gather."""
+  """x (n,28,28) read at source coordinates (n,784,1): weights over source rows and columns, so it is two small matmuls.
+  A gather of the 2x2 neighbours is about 4x faster on a CPU, but on CUDA it gave different weights from run to run
+  with the same SEED; this form gave byte-identical ones (bench/README.md)."""
   grid = Tensor.arange(28, dtype=dtypes.float32).reshape(1, 1, 28)
   if how == "nearest": sx, sy = sx.round(), sy.round()  # bilinear weights at whole pixels are one-hot
   wx, wy = (1 - (sx - grid).abs()).relu(), (1 - (sy - grid).abs()).relu()
@@ -132,15 +134,8 @@ def save_atomic(path:pathlib.Path, write) -> None:
   finally:
     if os.path.exists(tmp): os.unlink(tmp)
 
-def train(name:str, model, defaults:dict) -> dict:
-  s = read_settings(defaults)
-  Tensor.manual_seed(s.seed)
-  X_train, Y_train, X_test, Y_test = load_mnist()
-  if s.extra_data: X_train, Y_train = with_extra_digits(X_train, Y_train, s)
-  accuracy = test_set_evaluator(model, X_test, Y_test)
-  X_train, Y_train = Tensor(X_train).float().div(255).realize(), Tensor(Y_train.astype("int32")).realize()
-  opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
-
+def make_train_step(model, opt, X_train:Tensor, Y_train:Tensor, s:Settings):
+  """The jitted step: a random batch from the on-device training set, augmented, one Adam step; returns the loss (not synced)."""
   @TinyJit
   def train_step() -> Tensor:
     with Context(TRAINING=1):
@@ -150,6 +145,17 @@ def train(name:str, model, defaults:dict) -> dict:
       loss = model(x).sparse_categorical_crossentropy(Y_train[idx]).backward()
       opt.step()
       return loss
+  return train_step
+
+def train(name:str, model, defaults:dict) -> dict:
+  s = read_settings(defaults)
+  Tensor.manual_seed(s.seed)
+  X_train, Y_train, X_test, Y_test = load_mnist()
+  if s.extra_data: X_train, Y_train = with_extra_digits(X_train, Y_train, s)
+  accuracy = test_set_evaluator(model, X_test, Y_test)
+  X_train, Y_train = Tensor(X_train).float().div(255).realize(), Tensor(Y_train.astype("int32")).realize()
+  opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
+  train_step = make_train_step(model, opt, X_train, Y_train, s)
 
   out = pathlib.Path(s.weights_dir)
   out.mkdir(parents=True, exist_ok=True)
