@@ -5,13 +5,14 @@ Each digit is placed on a virtual 280x280 canvas the way a person might draw it 
 canvas height, random position, a 12-16 px pen), then preprocessed in batches inside the browser.
   python bench/render_pendigits.py [--seed 0] [--line-width-fraction F] [--supersample S] [--out PATH]
 writes bench/results/pendigits_<seed>.npz: images uint8 (N,28,28) 0..255, labels, writers."""
-import argparse, base64, functools, http.server, json, pathlib, threading, time
+import argparse, base64, json, pathlib, sys, time
 import numpy as np
 from playwright.sync_api import sync_playwright
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import serve, CHROMIUM, QUIET_FLAGS
 PENDIGITS = ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-dev-strokes.json"
-CHROMIUM = "/usr/bin/chromium"
 CANVAS, HEIGHT, PEN_WIDTH, BATCH = 280, (0.3, 0.8), (12, 16), 500
 
 def place(strokes:list, rng:np.random.Generator) -> list[dict]:
@@ -36,17 +37,13 @@ PREPROCESS_BATCH = """([json, options]) => {
   return btoa(binary);
 }"""
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-  def log_message(self, *args): pass
-
 def preprocess_in_browser(drawings:list, options:dict) -> np.ndarray:
-  server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(ROOT)))
-  threading.Thread(target=server.serve_forever, daemon=True).start()
+  server, url = serve(ROOT)
   try:
     with sync_playwright() as p:
-      browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+      browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + ["--disable-gpu"])
       page = browser.new_page()
-      page.goto(f"http://127.0.0.1:{server.server_address[1]}/tests/pages/preprocess.html")
+      page.goto(url + "tests/pages/preprocess.html")
       page.wait_for_function("window.preprocess")
       chunks = [base64.b64decode(page.evaluate(PREPROCESS_BATCH, [json.dumps(drawings[i:i+BATCH]), options])) for i in range(0, len(drawings), BATCH)]
       browser.close()
