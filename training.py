@@ -57,7 +57,10 @@ def read_settings(defaults:dict) -> Settings:
 
 def with_extra_digits(X:np.ndarray, Y:np.ndarray, s:Settings) -> tuple[np.ndarray, np.ndarray]:
   """MNIST plus the chosen writers' digits from EXTRA_DATA, repeated EXTRA_REPEAT times: an explicit opt-in, off by default."""
-  extra = np.load(s.extra_data)
+  try: extra = {k: np.load(s.extra_data)[k] for k in ("images", "labels", "writers")}
+  except (OSError, ValueError, KeyError) as e:
+    print(f"error: EXTRA_DATA={s.extra_data!r} is not an .npz with images, labels and writers ({e})", file=sys.stderr)
+    sys.exit(2)
   first, last = map(int, s.extra_writers.split("-")) if s.extra_writers else (0, np.inf)
   keep = (extra["writers"] >= first) & (extra["writers"] <= last)
   print(f"training on MNIST plus {keep.sum()} digits of writers {s.extra_writers or 'all'} from {s.extra_data}, x{s.extra_repeat}")

@@ -32,6 +32,11 @@ def test_bad_setting_exits_2_and_writes_nothing(tmp_path, name, value):
   assert len(lines) == 1 and name in lines[0] and repr(value) in lines[0] and "expected" in lines[0]
   assert not (tmp_path / "out").exists()
 
+def test_extra_data_that_is_not_pen_digits_exits_2(tmp_path):
+  (bad := tmp_path / "pen.npz").write_bytes(b"not an npz")
+  r = run_script("mnist_convnet.py", {"EXTRA_DATA": str(bad), "WEIGHTS_DIR": str(tmp_path / "out"), "STEPS": "1"})
+  assert r.returncode == 2 and "EXTRA_DATA" in r.stderr and str(bad) in r.stderr and not (tmp_path / "out").exists()
+
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_short_training_learns_and_writes_valid_outputs(trained, mnist_dir, name):
   out, run = trained[name]
