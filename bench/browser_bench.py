@@ -5,11 +5,14 @@
 Per model (mlp, cnn) it measures
   1. time to first prediction of the real page (Classifier/?model=NAME[&backend=cpu]): navigation start (= 0) to the
      moment #prediction[data-seq] reaches 1, for a digit drawn with synthetic pointer events on #canvas as soon as the
-     page lays it out; fresh browser context (cold cache) per run, median of --runs;
+     page lays it out; fresh browser context (cold cache) per run, median of --runs; with the backend that gave it
+     (#status[data-backend] then: in auto mode the page answers on the CPU until its WebGPU model is ready) and when
+     the page moved to WebGPU;
   2. steady-state latency of one inference (upload, kernels, readback) through loadClassifier on WebGPU and on the CPU
      fallback: median and p90 of --calls calls after --warmup calls (bench/pages/ours.html);
   3. bytes the page downloads: response body sizes seen by Playwright for one page load (every file is listed in the
-     JSON), both up to the first prediction and in all (the page preloads the other model in the background);
+     JSON), both up to the first prediction and in all, the latter once the page has settled on its backend and the
+     network has then been quiet for SETTLE_MS, so that a model fetched in the background would be counted;
   4. the same for TF.js (WebGPU backend) and ONNX Runtime Web (WebGPU and wasm execution providers), each in a minimal
      page of its own (bench/pages/), running the same architectures with the same weights (ours, from the
      safetensors; the .onnx files are built here into bench/results/) on the same inputs, with their logits checked
@@ -28,6 +31,7 @@ from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS  # noqa: E402
 
 MODELS = ("mlp", "cnn")
 TIMEOUT_MS = 180_000
+SETTLE_MS = 3000  # quiet network after the page settled, before its bytes are totalled
 AGREEMENT = 1e-3  # max abs logit difference accepted between a library and ours
 
 # ---------------------------------------------------------------- weights, reference, ONNX
@@ -143,7 +147,7 @@ def serve(directory) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 # Injected before the page's own scripts: once app.js has laid out #canvas (our ResizeObserver is created after the
 # page's, so it is called after the DrawingSurface has its size), draw a "7" with pointer events, and record when the
-# status turns ready and when #prediction[data-seq] reaches 1.
+# status turns ready, when #prediction[data-seq] reaches 1 and the status's backend then, and when it turns to WebGPU.
 PAGE_PROBE = r"""
 window.__ttfp = {};
 const seven = [[0.28, 0.2], [0.72, 0.2], [0.45, 0.85]];
@@ -171,12 +175,14 @@ document.addEventListener("DOMContentLoaded", () => {
   sized.observe(canvas);
   new MutationObserver(() => {
     if (status.dataset.state === "ready" && !window.__ttfp.ready) window.__ttfp.ready = performance.now();
+    if (status.dataset.backend === "webgpu" && !window.__ttfp.webgpu) window.__ttfp.webgpu = performance.now();
     if (status.dataset.state === "error") window.__ttfp.error = status.textContent + ": " + document.getElementById("error").textContent;
-  }).observe(status, {attributes: true, attributeFilter: ["data-state"]});
+  }).observe(status, {attributes: true, attributeFilter: ["data-state", "data-backend"]});
   new MutationObserver(() => {
     if (Number(prediction.dataset.seq) >= 1 && !window.__ttfp.first) {
       window.__ttfp.first = performance.now();
       window.__ttfp.digit = prediction.dataset.digit;
+      window.__ttfp.firstBackend = status.dataset.backend;
     }
   }).observe(prediction, {attributes: true, attributeFilter: ["data-seq"]});
 });
@@ -213,6 +219,9 @@ def settle_network(page, quiet_ms=500, limit_s=30):
   except Exception: pass
   page.wait_for_timeout(quiet_ms)
 
+# The page has settled on its backend: none is still starting (auto mode moves from the CPU to WebGPU once).
+SETTLED_JS = "window.__ttfp.error || document.querySelector('#status').dataset.nextBackend === ''"
+
 def run_full_page(browser, base, model, backend, record_bytes) -> dict:
   context, page = new_page(browser)
   try:
@@ -221,11 +230,12 @@ def run_full_page(browser, base, model, backend, record_bytes) -> dict:
     query = f"?model={model}" + (f"&backend={backend}" if backend != "auto" else "")
     page.goto(base + "Classifier/" + query)
     page.wait_for_function("window.__ttfp && (window.__ttfp.first || window.__ttfp.error)", timeout=TIMEOUT_MS, polling=50)
+    page.wait_for_function(SETTLED_JS, timeout=TIMEOUT_MS, polling=50)
     out = page.evaluate("({...window.__ttfp, backend: document.querySelector('#status').dataset.backend})")
     if out.get("error"): raise RuntimeError(out["error"])
     out["resources"] = page.evaluate(RESOURCES_JS)
     if recorder:
-      settle_network(page)
+      settle_network(page, quiet_ms=SETTLE_MS)
       out["files"] = recorder.files(base)
       first_names = {r["name"].removeprefix(base) for r in out["resources"] if r["end"] <= out["first"]}
       out["bytes_total"] = sum(f["bytes"] for f in out["files"])
@@ -285,6 +295,11 @@ def npm_versions() -> dict:
     out[pkg] = json.loads(p.read_text())["version"] if p.exists() else None
   return out
 
+def first_backends(page: dict) -> str:
+  """Which backend gave the first prediction, and when the page moved to WebGPU if it did: "cpu, webgpu at 612"."""
+  text = "/".join(sorted(set(filter(None, page["first_prediction_backends"])))) or "—"
+  return text + (f", webgpu at {fmt_ms(page['webgpu_ms'])}" if page["webgpu_ms"] is not None and "cpu" in text else "")
+
 def fmt_ms(v): return "—" if v is None else (f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 1 else f"{v:.3f}")
 def fmt_bytes(v): return "—" if v is None else f"{v / 1e6:.2f} MB" if v >= 1e6 else f"{v / 1e3:.0f} KB"
 
@@ -334,6 +349,8 @@ def main() -> int:
           "ready_ms": statistics.median([r["ready"] for r in ok if r.get("ready")]) if ok else None,
           "drawn_ms": statistics.median([r["drawn"] for r in ok]) if ok else None,
           "digits": [r.get("digit") for r in ok], "backends": sorted({r.get("backend") for r in ok}),
+          "first_prediction_backends": [r.get("firstBackend") for r in ok],
+          "webgpu_ms": statistics.median(switched) if (switched := [r["webgpu"] for r in ok if r.get("webgpu")]) else None,
           "bytes_total": runs[0].get("bytes_total"), "bytes_to_first_prediction": runs[0].get("bytes_to_first"),
           "files": runs[0].get("files"), "runs": runs}
       # 2 + 4: steady-state latency and logits, in one more fresh context per variant
@@ -381,8 +398,9 @@ def report(results: dict, args) -> None:
         f"load average {' '.join(m_['loadavg_start'])} -> {' '.join(m_['loadavg_end'])}")
   print(f"libraries: " + ", ".join(f"{k} {v}" for k, v in results["libraries"].items()) + f"; inputs: {results['inputs']}")
   print("first = navigation start to first prediction, cold context, median of "
-        f"{args.runs} (ours: the real page with a drawn digit; libraries: a minimal page of their own); "
-        f"median/p90 = one inference, {args.calls} calls after {args.warmup} warm-up; bytes = one page load\n")
+        f"{args.runs} (ours: the real page with a drawn digit, and the backend that answered first; libraries: a minimal "
+        f"page of their own); median/p90 = one inference, {args.calls} calls after {args.warmup} warm-up; "
+        f"bytes = one page load, {SETTLE_MS} ms after the page settled\n")
   head = "| | " + " | ".join(f"{m} first ms | {m} median ms | {m} p90 ms | {m} bytes" for m in models) + " |"
   print(head)
   print("|" + "---|" * (1 + 4 * len(models)))
@@ -391,18 +409,19 @@ def report(results: dict, args) -> None:
     for m in models:
       e = results["models"][m]["variants"][v]
       first, nbytes = e["first_prediction_ms"], e["bytes_total"]
+      first_cell = fmt_ms(first)
       if v.startswith("ours"):
         pg = results["models"][m]["page"]["auto" if v == "ours_webgpu" else "cpu"]
-        first, nbytes = pg["first_prediction_ms"], pg["bytes_total"]
-      cells += [fmt_ms(first), fmt_ms(e.get("median_ms")), fmt_ms(e.get("p90_ms")), fmt_bytes(nbytes)]
+        nbytes, first_cell = pg["bytes_total"], f"{fmt_ms(pg['first_prediction_ms'])} ({first_backends(pg)})"
+      cells += [first_cell, fmt_ms(e.get("median_ms")), fmt_ms(e.get("p90_ms")), fmt_bytes(nbytes)]
     print(f"| {VARIANTS[v][0]} | " + " | ".join(cells) + " |")
   print("\nours, more detail (ms from navigation start, median):")
   for m in models:
     for backend, pg in results["models"][m]["page"].items():
       print(f"  {m} page backend={backend}: canvas drawn {fmt_ms(pg['drawn_ms'])}, status ready {fmt_ms(pg['ready_ms'])}, "
-            f"first prediction {fmt_ms(pg['first_prediction_ms'])} (digits {pg['digits']}, backend {pg['backends']}); "
-            f"bytes to first prediction {fmt_bytes(pg['bytes_to_first_prediction'])}, all {fmt_bytes(pg['bytes_total'])} "
-            "(the page preloads the other model after the first)")
+            f"first prediction {fmt_ms(pg['first_prediction_ms'])} (digits {pg['digits']}, on {pg['first_prediction_backends']}), "
+            f"on WebGPU from {fmt_ms(pg['webgpu_ms'])}, settled on {pg['backends']}; "
+            f"bytes to first prediction {fmt_bytes(pg['bytes_to_first_prediction'])}, all {fmt_bytes(pg['bytes_total'])}")
     for v in ("ours_webgpu", "ours_cpu"):
       e = results["models"][m]["variants"].get(v)
       if e: print(f"  {m} {v} minimal page (bench/pages/ours.html): first prediction {fmt_ms(e['first_prediction_ms'])}, "

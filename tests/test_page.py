@@ -1,5 +1,6 @@
 """The page in real Chromium over a real HTTP server: drawing, live classification, the automation hooks, phone use,
-the CPU fallback and load errors. Most tests share one desktop page (loading the models is the slow part)."""
+answering on the CPU until WebGPU is ready, loading the other model only on intent, the CPU fallback and load errors.
+Most tests share one desktop page (loading the models is the slow part)."""
 import math, pathlib
 import pytest
 from conftest import serve
@@ -50,18 +51,47 @@ def ink_at(page, x, y) -> int:
     return canvas.getContext("2d").getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data[3];
   }""", [x, y])
 
-def open_page(browser, url, **context_options):
+def new_page(browser, **context_options):
   context = browser.new_context(**context_options)
   page = context.new_page()
   page.console_errors = []
   page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
   page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+  return page
+
+def open_page(browser, url, **context_options):
+  page = new_page(browser, **context_options)
   page.goto(url)
   return page
 
 def wait_ready(page):
   page.wait_for_selector('#status[data-state="ready"], #status[data-state="error"]', timeout=READY_TIMEOUT_MS)
   assert page.get_attribute("#status", "data-state") == "ready", page.inner_text("#error")
+
+def wait_for_backend(page, backend):
+  """Waits until the status names `backend` with no other one still starting (auto mode begins on the CPU)."""
+  page.wait_for_function("""(backend) => {
+    const status = document.querySelector("#status");
+    return status.dataset.backend === backend && status.dataset.nextBackend === "";
+  }""", arg=backend, timeout=READY_TIMEOUT_MS)
+
+def status(page) -> dict:
+  return page.locator("#status").evaluate("el => ({...el.dataset})")
+
+def requests_for(page, fragment) -> list[str]:
+  """A list that fills with the URL of every request the page makes whose URL contains `fragment`."""
+  urls = []
+  page.on("request", lambda request: fragment in request.url and urls.append(request.url))
+  return urls
+
+class HeldRequests:
+  """Requests matching `pattern` are held unanswered until release(), which sends them on to the real server."""
+  def __init__(self, page, pattern):
+    self.page, self.pattern, self.routes = page, pattern, []
+    page.route(pattern, lambda route: self.routes.append(route))
+  def release(self):
+    for route in self.routes: route.continue_()
+    self.page.unroute(self.pattern)
 
 def assert_empty(page):
   shown = prediction(page)
@@ -72,6 +102,7 @@ def assert_empty(page):
 def desktop(browser, site_url):
   page = open_page(browser, site_url + "Classifier/", viewport=DESKTOP)
   wait_ready(page)
+  wait_for_backend(page, "webgpu")
   yield page
   page.context.close()
 
@@ -99,7 +130,7 @@ def webgpu_predictions(desktop) -> dict[str, dict[str, dict]]:
 
 
 def test_page_loads_ready_and_empty(fresh):
-  assert fresh.get_attribute("#status", "data-backend") == "webgpu"
+  assert (status(fresh)["backend"], status(fresh)["nextBackend"]) == ("webgpu", "")
   assert fresh.locator("#error").is_hidden()
   assert fresh.get_attribute('button[data-model="cnn"]', "aria-pressed") == "true"
   assert fresh.get_attribute('button[data-model="mlp"]', "aria-pressed") == "false"
@@ -266,12 +297,94 @@ def test_phone_touch_draws_and_predicts_without_horizontal_scroll(browser, site_
   finally:
     page.context.close()
 
+def test_auto_answers_on_the_cpu_until_webgpu_is_ready_then_shows_the_webgpu_prediction(browser, site_url):
+  """The WebGPU model's module is held back, so the page must answer on the CPU first; once it is let through, the
+  page moves to WebGPU and shows the prediction computed again there. One download of the weights serves both."""
+  page = new_page(browser, viewport=DESKTOP)
+  weights = requests_for(page, "cnn.webgpu.safetensors")
+  webgpu_module = HeldRequests(page, "**/cnn/cnn.js")
+  try:
+    page.goto(site_url + "Classifier/")
+    wait_ready(page)
+    assert (status(page)["backend"], status(page)["nextBackend"]) == ("cpu", "webgpu")
+    assert "starting WebGPU" in page.inner_text("#status")
+    on_cpu = draw_and_wait(page, SHAPES["7"])
+    cpu_bars = probabilities(page)
+    assert "CPU" in page.inner_text("#inference-info")
+    webgpu_module.release()
+    wait_for_backend(page, "webgpu")
+    on_gpu = wait_for_prediction(page, "cnn", int(on_cpu["seq"]))
+    assert on_gpu["digit"] == on_cpu["digit"] == "7"
+    assert probabilities(page) == pytest.approx(cpu_bars, abs=1e-4)
+    assert "WebGPU" in page.inner_text("#inference-info") and page.inner_text("#status") == "CNN ready · WebGPU"
+    assert len(weights) == 1, weights
+    assert page.console_errors == []
+  finally:
+    page.context.close()
+
+def test_a_webgpu_failure_once_the_cpu_answers_is_shown_and_the_cpu_goes_on(page, site_url):
+  page.route("**/cnn/cnn.js", lambda route: route.fulfill(status=404, body="not found"))
+  page.goto(site_url + "Classifier/")
+  wait_ready(page)
+  wait_for_backend(page, "cpu")
+  notice = page.inner_text("#notice")
+  assert page.locator("#notice").is_visible() and "cnn.js" in notice and "runs on the CPU" in notice, notice
+  assert status(page)["state"] == "ready" and page.locator("#error").is_hidden()
+  shown = draw_and_wait(page, SHAPES["7"])
+  assert shown["digit"] == "7" and "CPU" in page.inner_text("#inference-info")
+
+@pytest.mark.parametrize("intent", ["hover", "focus"])
+def test_the_other_model_is_fetched_only_once_the_person_reaches_for_it(browser, site_url, intent):
+  page = new_page(browser, viewport=DESKTOP)
+  mlp_files, mlp_weights = requests_for(page, "/Classifier/mlp/"), requests_for(page, "mlp.webgpu.safetensors")
+  try:
+    page.goto(site_url + "Classifier/")
+    wait_ready(page)
+    wait_for_backend(page, "webgpu")
+    cnn = draw_and_wait(page, SHAPES["7"])
+    page.wait_for_timeout(1000)  # time enough for a background preload to start, were there one
+    assert mlp_files == []
+    held_weights = HeldRequests(page, "**/mlp/mlp.webgpu.safetensors")
+    with page.expect_request("**/mlp/mlp.webgpu.safetensors"):
+      getattr(page, intent)('button[data-model="mlp"]')
+    page.click('button[data-model="mlp"]')
+    assert (status(page)["state"], prediction(page)["busy"]) == ("loading", "true")  # the weights are still held
+    held_weights.release()
+    mlp = wait_for_prediction(page, "mlp", int(cnn["seq"]))
+    assert mlp["digit"] != ""
+    wait_ready(page)
+    wait_for_backend(page, "webgpu")
+    assert len(mlp_weights) == 1, mlp_weights
+    assert page.console_errors == []
+  finally:
+    page.context.close()
+
+def test_backend_webgpu_never_answers_on_the_cpu(browser, browser_without_webgpu, site_url):
+  record = """document.addEventListener("DOMContentLoaded", () => {
+    const status = document.querySelector("#status");
+    window.backendsShown = [];
+    new MutationObserver(() => window.backendsShown.push(status.dataset.backend))
+      .observe(status, {attributes: true, attributeFilter: ["data-backend"]});
+  });"""
+  with_gpu, without_gpu = new_page(browser, viewport=DESKTOP), new_page(browser_without_webgpu, viewport=DESKTOP)
+  try:
+    with_gpu.add_init_script(record)
+    with_gpu.goto(site_url + "Classifier/?backend=webgpu")
+    wait_ready(with_gpu)
+    assert with_gpu.evaluate("window.backendsShown") == ["webgpu"]
+    without_gpu.goto(site_url + "Classifier/?backend=webgpu")
+    without_gpu.wait_for_selector('#status[data-state="error"]', timeout=READY_TIMEOUT_MS)
+    assert "WebGPU is not available" in without_gpu.inner_text("#error")
+  finally:
+    with_gpu.context.close()
+    without_gpu.context.close()
+
 def test_without_webgpu_falls_back_to_cpu_with_the_same_predictions(browser_without_webgpu, site_url, webgpu_predictions):
   page = open_page(browser_without_webgpu, site_url + "Classifier/", viewport=DESKTOP)
   try:
     wait_ready(page)
-    assert page.get_attribute("#status", "data-backend") == "cpu"
-    assert page.locator("#notice").is_visible() and page.inner_text("#notice").strip()
+    wait_for_backend(page, "cpu")
+    assert "WebGPU is not available" in page.inner_text("#notice") and page.locator("#notice").is_visible()
     for name, shape in SHAPES.items():
       page.click("#clear-button")
       select_model(page, "cnn")

@@ -6,6 +6,7 @@ from tinygrad import Tensor
 from tinygrad.helpers import Context
 from models import load_model
 from export_webgpu import check_inputs, logit_error, TOLERANCE
+from test_page import HeldRequests, requests_for
 
 RUN = """async ([name, inputs, url]) => {
   const device = await (await navigator.gpu.requestAdapter()).requestDevice();
@@ -26,6 +27,17 @@ def site_page(browser, exported_site):
   yield page, exported_site[0], exported_site[2]
   context.close()
   assert not errors
+
+# Resolves once the classifier in window.model answers on WebGPU.
+ON_WEBGPU = """() => new Promise((resolve) => {
+  if (window.model.backend === "webgpu") resolve();
+  else window.model.addEventListener("backendchange", resolve, { once: true });
+})"""
+PREDICT_ALL = """async (inputs) => {
+  const { predict } = window.model, results = [];
+  for (const x of inputs) results.push(Array.from(await predict(new Float32Array(x))));
+  return results;
+}"""
 
 def cpu_logits(name, weights_dir, inputs):
   with Context(DEV="CPU"): return load_model(name, weights_dir / f"{name}.safetensors")(Tensor(inputs)).numpy()
@@ -95,12 +107,39 @@ def test_cpu_fallback_gives_the_webgpu_logits(site_page, name):
   assert logit_error(np.array(cpu), np.array(gpu)) <= TOLERANCE
   assert logit_error(np.array(cpu), cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
 
-def test_a_lost_device_is_replaced_and_work_goes_on(site_page):
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_auto_answers_on_the_cpu_then_on_webgpu_from_one_download(site_page, name):
+  """The model's WebGPU module is held back, so the classifier must start on the CPU; once it is let through, the
+  classifier moves to WebGPU and says so. Both backends give tinygrad's logits, and the weights are fetched once."""
+  page, _, weights_dir = site_page
+  inputs = check_inputs()
+  weights = requests_for(page, f"{name}.webgpu.safetensors")
+  webgpu_module = HeldRequests(page, f"**/{name}/{name}.js")
+  started = page.evaluate("""async (name) => {
+    const { loadClassifier } = await import("./js/classifier.js");
+    window.model = await loadClassifier(name, { backend: "auto" });
+    return [model.backend, model.pendingBackend, model.device];
+  }""", name)
+  assert started == ["cpu", "webgpu", None]
+  on_cpu = np.array(page.evaluate(PREDICT_ALL, inputs.tolist()))
+  webgpu_module.release()
+  page.evaluate(ON_WEBGPU)
+  assert page.evaluate("[model.backend, model.pendingBackend, model.notice, model.device !== null]") == ["webgpu", None, None, True]
+  on_gpu = np.array(page.evaluate(PREDICT_ALL, inputs.tolist()))
+  expected = cpu_logits(name, weights_dir, inputs)
+  assert logit_error(on_cpu, expected) <= TOLERANCE and logit_error(on_gpu, expected) <= TOLERANCE
+  assert len(weights) == 1, weights
+
+@pytest.mark.parametrize("backend", ["webgpu", "auto"])
+def test_a_lost_device_is_replaced_and_work_goes_on(site_page, backend):
   page, _, weights_dir = site_page
   x = check_inputs()[:2]
-  before, after, replaced = page.evaluate("""async (inputs) => {
+  page.evaluate("""async (backend) => {
     const { loadClassifier } = await import("./js/classifier.js");
-    const model = await loadClassifier("cnn", { backend: "webgpu" });
+    window.model = await loadClassifier("cnn", { backend });
+  }""", backend)
+  page.evaluate(ON_WEBGPU)
+  before, after, replaced = page.evaluate("""async (inputs) => {
     const run = async () => Array.from(await model.predict(new Float32Array(inputs[0])));
     const before = await run(), lost = model.device;
     lost.destroy();

@@ -47,8 +47,6 @@ wireControls();
 showPressed(page.modelButtons, (button) => button.dataset.model === state.model);
 page.prediction.dataset.model = state.model;
 showModelStatus(state.model);
-// The first model is loaded alone so the first prediction comes fast; the other one follows in the background.
-classifierFor(state.model).then(() => MODEL_NAMES.forEach((name) => classifierFor(name)), () => {});
 
 function readOptions(query) {
   const choose = (key, choices, fallback) => {
@@ -69,7 +67,14 @@ function importModule(path) {
 
 function wireControls() {
   for (const button of page.toolButtons) button.addEventListener("click", () => selectTool(button.dataset.tool));
-  for (const button of page.modelButtons) button.addEventListener("click", () => selectModel(button.dataset.model));
+  for (const button of page.modelButtons) {
+    button.addEventListener("click", () => selectModel(button.dataset.model));
+    // The other model is downloaded only once the person shows they may want it, so a visit that never switches
+    // fetches one model; pointing at or focusing the button usually gives it a head start before the click.
+    for (const intent of ["pointerenter", "focus", "pointerdown"]) {
+      button.addEventListener(intent, () => classifierFor(button.dataset.model));
+    }
+  }
   page.undoButton.addEventListener("click", () => drawing.undo());
   page.clearButton.addEventListener("click", () => drawing.clear());
   document.addEventListener("keydown", (event) => {
@@ -102,8 +107,9 @@ function onDrawingChange(strokes) {
 
 function classifierFor(name) {
   if (!classifierLoads.has(name)) {
-    const load = {failed: false, promise: code.classifier.then(({loadClassifier}) => loadClassifier(name, {backend: options.backend}))};
-    // The failure itself is shown where the classifier is awaited; a background preload must stay quiet.
+    const loading = code.classifier.then(({loadClassifier}) => loadClassifier(name, {backend: options.backend}));
+    const load = {failed: false, promise: loading.then(followBackend)};
+    // The failure itself is shown where the classifier is awaited; a load started by mere intent must stay quiet.
     load.promise.catch(() => { load.failed = true; });
     classifierLoads.set(name, load);
   }
@@ -114,6 +120,24 @@ function forgetFailedLoad(name) {
   if (!classifierLoads.get(name)?.failed) return false;
   classifierLoads.delete(name);
   return true;
+}
+
+// In "auto" mode a classifier answers on the CPU while its WebGPU model is prepared, then moves to WebGPU or, if that
+// fails, stays on the CPU with a notice saying why.
+function followBackend(classifier) {
+  classifier.addEventListener("backendchange", () => onBackendChange(classifier));
+  classifier.addEventListener("notice", () => {
+    addNotice(classifier.notice);
+    if (classifier.name === state.model) showReady(classifier);
+  });
+  return classifier;
+}
+
+function onBackendChange(classifier) {
+  if (classifier.name !== state.model) return;
+  showReady(classifier);
+  // What is shown came from the previous backend: computed again, it comes from the one the status names.
+  if (drawing.strokes.length > 0) requestClassification();
 }
 
 async function showModelStatus(name) {
@@ -156,13 +180,14 @@ async function classifyLatestDrawing() {
     const input = toModelInput(drawing.strokes);
     if (input === null) return showEmptyPrediction(modelName);
     const classifier = await classifierFor(modelName);
+    const backend = classifier.backend;  // read before predict(), which runs on the backend current at the call
     const started = performance.now();
     const logits = await classifier.predict(input);
     const milliseconds = performance.now() - started;
     const probabilities = softmax(logits);
     const digit = indexOfMax(probabilities);
     showResult({digit: String(digit), confidence: probabilities[digit], modelName, probabilities, input});
-    page.inferenceInfo.textContent = `${milliseconds.toFixed(1)} ms · ${MODEL_LABELS[modelName]} on ${BACKEND_LABELS[classifier.backend]}`;
+    page.inferenceInfo.textContent = `${milliseconds.toFixed(1)} ms · ${MODEL_LABELS[modelName]} on ${BACKEND_LABELS[backend]}`;
     if (modelName === state.model) showReady(classifier);
   } catch (error) {
     showError(error);
@@ -234,9 +259,12 @@ function announcePrediction() {
 }
 
 function showReady(classifier) {
+  const {name, backend, pendingBackend} = classifier;
   page.error.hidden = true;
-  page.status.dataset.backend = classifier.backend;
-  setStatus("ready", `${MODEL_LABELS[classifier.name]} ready · ${BACKEND_LABELS[classifier.backend]}`);
+  page.status.dataset.backend = backend;
+  page.status.dataset.nextBackend = pendingBackend ?? "";
+  const pending = pendingBackend ? ` (starting ${BACKEND_LABELS[pendingBackend]}…)` : "";
+  setStatus("ready", `${MODEL_LABELS[name]} ready · ${BACKEND_LABELS[backend]}${pending}`);
 }
 
 function showError(error) {

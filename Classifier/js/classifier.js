@@ -1,10 +1,12 @@
 // One entry point for the page: loadClassifier(name) gives a predict(input) -> logits on WebGPU, or on the CPU when the
-// browser has no usable WebGPU, from the same weights file.
-import { fetchBytes, parseSafetensors } from "./safetensors.js";
+// browser has no usable WebGPU or while its WebGPU model is still being prepared, from one download of the weights.
+import { fetchBytes, parseSafetensors, shareDownload } from "./safetensors.js";
 import { CPU_TENSORS, cpuForward } from "./cpu_model.js";
 
 export const MODEL_NAMES = ["mlp", "cnn"];
+const BACKENDS = ["auto", "webgpu", "cpu"];
 const weightsUrl = (name) => new URL(`../${name}/${name}.webgpu.safetensors`, import.meta.url);
+const SAME_RESULTS = "the same results, a little slower";
 
 let gpu = null;  // Promise<{device, reason}>, shared by both models; cleared when the device is lost
 function openGpu() {
@@ -20,14 +22,15 @@ function openGpu() {
   return gpu;
 }
 
-async function cpuClassifier(name, notice) {
+// An engine runs one model on one backend: {backend, predict}; the classifier below answers through one at a time.
+async function cpuEngine(name, bytes) {
   const url = weightsUrl(name), shapes = CPU_TENSORS[name];
-  const bytes = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, 4 * s.reduce((a, b) => a * b, 1)]));
-  const weights = parseSafetensors(await fetchBytes(url), bytes, url);
-  return { name, backend: "cpu", notice, predict: async (x) => cpuForward(name, weights, x) };
+  const sizes = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, 4 * s.reduce((a, b) => a * b, 1)]));
+  const weights = parseSafetensors(await bytes, sizes, url);
+  return { backend: "cpu", predict: async (x) => cpuForward(name, weights, x) };
 }
 
-async function webgpuClassifier(name, device) {
+async function webgpuEngine(name, device) {
   const { load } = await import(`../${name}/${name}.js`);
   async function open(device) {
     const opened = { device, lost: false, run: await load(device, weightsUrl(name)) };
@@ -48,15 +51,63 @@ async function webgpuClassifier(name, device) {
       return current.run(x);
     }
   }
-  return { name, backend: "webgpu", notice: null, predict, get device() { return current.device; } };
+  return { backend: "webgpu", predict, get device() { return current.device; } };
+}
+
+// {engine} on WebGPU, or {notice} saying why the model stays on the CPU: never a rejection, since by then the CPU
+// engine is answering and the page must go on.
+async function tryWebgpu(name) {
+  const { device, reason } = await openGpu().catch((error) => ({ device: null, reason: error.message }));
+  if (!device) return { notice: `WebGPU is not available (${reason}), so the digits are recognised on the CPU: ${SAME_RESULTS}.` };
+  try { return { engine: await webgpuEngine(name, device) }; } catch (error) {
+    return { notice: `WebGPU could not run the ${name.toUpperCase()} model (${error.message}), so it runs on the CPU: ${SAME_RESULTS}.` };
+  }
+}
+
+// What loadClassifier gives: {name, backend, pendingBackend, notice, device, predict}, and events. In "auto" mode it
+// can start on the CPU with pendingBackend "webgpu"; it then either moves to WebGPU once ("backendchange": backend is
+// now "webgpu") or stays on the CPU ("notice": notice says why). pendingBackend is null once that is settled.
+class Classifier extends EventTarget {
+  #engine;
+  constructor(name, engine) {
+    super();
+    this.name = name;
+    this.notice = null;
+    this.pendingBackend = null;
+    this.#engine = engine;
+    this.predict = (x) => this.#engine.predict(x);  // an own function, so that `const { predict } = classifier` works
+  }
+  get backend() { return this.#engine.backend; }
+  get device() { return this.#engine.device ?? null; }  // the GPU device in use, null on the CPU
+  moveToWebgpuWhenReady(attempt) {
+    this.pendingBackend = "webgpu";
+    attempt.then(({ engine, notice }) => {
+      this.pendingBackend = null;
+      if (engine) this.#engine = engine;
+      else this.notice = notice;
+      this.dispatchEvent(new Event(engine ? "backendchange" : "notice"));
+    });
+  }
+}
+
+// Answers on whichever engine is ready first, normally the CPU one (WebGPU compiles its pipelines meanwhile), and moves
+// to WebGPU when that is ready. Both engines read the same download.
+async function autoClassifier(name) {
+  const download = shareDownload(weightsUrl(name));
+  const onCpu = cpuEngine(name, download.bytes), attempt = tryWebgpu(name);
+  attempt.then(download.release);
+  const first = await Promise.race([onCpu, attempt.then(({ engine }) => engine ?? onCpu)]);
+  const classifier = new Classifier(name, first);
+  if (first.backend === "cpu") classifier.moveToWebgpuWhenReady(attempt);
+  return classifier;
 }
 
 export async function loadClassifier(name, { backend = "auto" } = {}) {
   if (!MODEL_NAMES.includes(name)) throw new Error(`unknown model "${name}": expected ${MODEL_NAMES.join(" or ")}`);
-  if (!["auto", "webgpu", "cpu"].includes(backend)) throw new Error(`unknown backend "${backend}": expected auto, webgpu or cpu`);
-  if (backend === "cpu") return cpuClassifier(name, null);
+  if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${backend}": expected ${BACKENDS.join(", ")}`);
+  if (backend === "cpu") return new Classifier(name, await cpuEngine(name, fetchBytes(weightsUrl(name))));
+  if (backend === "auto") return autoClassifier(name);
   const { device, reason } = await openGpu();
-  if (device) return webgpuClassifier(name, device);
-  if (backend === "webgpu") throw new Error(`WebGPU is not available: ${reason}`);
-  return cpuClassifier(name, `WebGPU is not available (${reason}), so the digits are recognised on the CPU: the same results, a little slower.`);
+  if (!device) throw new Error(`WebGPU is not available: ${reason}`);
+  return new Classifier(name, await webgpuEngine(name, device));
 }

@@ -1,10 +1,25 @@
 // Downloads a .safetensors file and checks it holds exactly what a model needs before anything uses it.
 
-export async function fetchBytes(url) {
+// Downloads shared with shareDownload, by URL: a model's CPU and WebGPU paths read one download of its weights.
+const shared = new Map();
+
+async function download(url) {
   let response;
   try { response = await fetch(url); } catch (error) { throw new Error(`could not download ${url}: ${error.message}`); }
   if (!response.ok) throw new Error(`could not download ${url}: HTTP ${response.status} ${response.statusText}`.trim());
   return response.arrayBuffer();
+}
+
+export function fetchBytes(url) {
+  return shared.get(String(url)) ?? download(url);
+}
+
+// Starts one download of url that every fetchBytes(url) reuses until release() is called; the bytes stay in memory
+// until then, so release as soon as the last reader has them.
+export function shareDownload(url) {
+  const key = String(url), bytes = download(url);
+  shared.set(key, bytes);
+  return { bytes, release: () => { if (shared.get(key) === bytes) shared.delete(key); } };
 }
 
 function readHeader(buffer, source) {
