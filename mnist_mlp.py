@@ -3,8 +3,8 @@
 from models import MLP
 from training import train
 
-DEFAULTS = dict(STEPS=20000, BATCH=256, LR=1e-3, LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
+DEFAULTS = dict(STEPS=8000, BATCH=128, LR=1e-3, SCHEDULE="cosine", LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
                 ANGLE=12, SCALE=0.15, SHIFT=2.5, ELASTIC=0, THICKNESS=0, WEIGHTS_DIR="weights",
                 EXTRA_DATA="", EXTRA_WRITERS="", EXTRA_REPEAT=8)
 
-if __name__ == "__main__": train("mlp", MLP(), DEFAULTS)
+if __name__ == "__main__": train("mlp", MLP, DEFAULTS)

