@@ -6,7 +6,7 @@ export const graph = {
   {
    "name": "scratch0",
    "kind": "scratch",
-   "size": 21632
+   "size": 5408
   },
   {
    "name": "input",
@@ -26,12 +26,7 @@ export const graph = {
   {
    "name": "scratch4",
    "kind": "scratch",
-   "size": 5408
-  },
-  {
-   "name": "scratch5",
-   "kind": "scratch",
-   "size": 7744
+   "size": 1600
   },
   {
    "name": "c2.weight",
@@ -42,11 +37,6 @@ export const graph = {
    "name": "c2.bias",
    "kind": "weight",
    "size": 64
-  },
-  {
-   "name": "scratch8",
-   "kind": "scratch",
-   "size": 1600
   },
   {
    "name": "output",
@@ -66,7 +56,7 @@ export const graph = {
  ],
  "kernels": [
   {
-   "name": "r_13_13_2_2_2_4_3_3",
+   "name": "r_13_13_2_4_3_3_2_2",
    "workgroups": [
     13,
     13,
@@ -78,48 +68,22 @@ export const graph = {
     2,
     3
    ],
-   "code": "fn nan() -> f32 { let bits = 0xffffffffu; return bitcast<f32>(bits); }\n@group(0) @binding(0)\nvar<uniform> INFINITY : f32;\n@group(0) @binding(1)var<storage,read_write>data0_5408:array<f32>;\n@group(0) @binding(2)var<storage,read_write>data1_784:array<f32>;\n@group(0) @binding(3)var<storage,read_write>data2_72:array<f32>;\n@group(0) @binding(4)var<storage,read_write>data3_8:array<f32>;\n@compute @workgroup_size(2,2,2) fn r_13_13_2_2_2_4_3_3(@builtin(workgroup_id) gindex: vec3<u32>,@builtin(local_invocation_id) lindex: vec3<u32>) {\n  var gidx0 = i32(gindex.x); /* 13 */\n  var gidx1 = i32(gindex.y); /* 13 */\n  var lidx1 = i32(lindex.y); /* 2 */\n  var lidx2 = i32(lindex.z); /* 2 */\n  var alu0 = (lidx2+bitcast<i32>((bitcast<u32>(gidx0)<<1u)));\n  var alu1 = (alu0+(gidx1*56)+(lidx1*28));\n  var val0 = data1_784[alu1];\n  var val1 = data1_784[(alu1+1)];\n  var val2 = data1_784[(alu1+2)];\n  var val3 = data1_784[(alu1+28)];\n  var val4 = data1_784[(alu1+29)];\n  var val5 = data1_784[(alu1+30)];\n  var val6 = data1_784[(alu1+56)];\n  var val7 = data1_784[(alu1+57)];\n  var val8 = data1_784[(alu1+58)];\n  var lidx0 = i32(lindex.x); /* 2 */\n  var alu2 = (lidx0*36);\n  var val9 = data2_72[(alu2+1)];\n  var val10 = data2_72[(alu2+2)];\n  var val11 = data2_72[(alu2+3)];\n  var val12 = data2_72[(alu2+4)];\n  var val13 = data2_72[(alu2+5)];\n  var val14 = data2_72[(alu2+6)];\n  var val15 = data2_72[(alu2+7)];\n  var val16 = data2_72[(alu2+8)];\n  var val17 = data2_72[(alu2+9)];\n  var val18 = data2_72[(alu2+10)];\n  var val19 = data2_72[(alu2+11)];\n  var val20 = data2_72[(alu2+12)];\n  var val21 = data2_72[(alu2+13)];\n  var val22 = data2_72[(alu2+14)];\n  var val23 = data2_72[(alu2+15)];\n  var val24 = data2_72[(alu2+16)];\n  var val25 = data2_72[(alu2+17)];\n  var val26 = data2_72[(alu2+18)];\n  var val27 = data2_72[(alu2+19)];\n  var val28 = data2_72[(alu2+20)];\n  var val29 = data2_72[(alu2+21)];\n  var val30 = data2_72[(alu2+22)];\n  var val31 = data2_72[(alu2+23)];\n  var val32 = data2_72[(alu2+24)];\n  var val33 = data2_72[(alu2+25)];\n  var val34 = data2_72[(alu2+26)];\n  var val35 = data2_72[(alu2+27)];\n  var val36 = data2_72[(alu2+28)];\n  var val37 = data2_72[(alu2+29)];\n  var val38 = data2_72[(alu2+30)];\n  var val39 = data2_72[(alu2+31)];\n  var val40 = data2_72[(alu2+32)];\n  var val41 = data2_72[(alu2+33)];\n  var val42 = data2_72[(alu2+34)];\n  var val43 = data2_72[(alu2+35)];\n  var val44 = data2_72[alu2];\n  var cast0 = bitcast<i32>((bitcast<u32>(lidx0)<<2u));\n  var val45 = data3_8[cast0];\n  var val46 = data3_8[(cast0+1)];\n  var val47 = data3_8[(cast0+2)];\n  var val48 = data3_8[(cast0+3)];\n  var alu3 = (alu0+(gidx1*52)+(lidx1*26)+(lidx0*2704));\n  var alu4 = ((val0*val17)+(val1*val18)+(val2*val19)+(val3*val20)+(val4*val21)+(val5*val22)+(val6*val23)+(val7*val24)+(val8*val25)+val46);\n  var alu5 = ((val0*val26)+(val1*val27)+(val2*val28)+(val3*val29)+(val4*val30)+(val5*val31)+(val6*val32)+(val7*val33)+(val8*val34)+val47);\n  var alu6 = ((val0*val35)+(val1*val36)+(val2*val37)+(val3*val38)+(val4*val39)+(val5*val40)+(val6*val41)+(val7*val42)+(val8*val43)+val48);\n  var alu7 = ((val0*val44)+(val1*val9)+(val2*val10)+(val3*val11)+(val4*val12)+(val5*val13)+(val6*val14)+(val7*val15)+(val8*val16)+val45);\n  var alu8 = select(0.0f,alu4,(0.0f<alu4));\n  var alu9 = select(0.0f,alu5,(0.0f<alu5));\n  var alu10 = select(0.0f,alu6,(0.0f<alu6));\n  var alu11 = select(0.0f,alu7,(0.0f<alu7));\n  data0_5408[alu3] = alu11;\n  data0_5408[(alu3+676)] = alu8;\n  data0_5408[(alu3+1352)] = alu9;\n  data0_5408[(alu3+2028)] = alu10;\n}"
+   "code": "fn nan() -> f32 { let bits = 0xffffffffu; return bitcast<f32>(bits); }\n@group(0) @binding(0)\nvar<uniform> INFINITY : f32;\n@group(0) @binding(1)var<storage,read_write>data0_1352:array<f32>;\n@group(0) @binding(2)var<storage,read_write>data1_784:array<f32>;\n@group(0) @binding(3)var<storage,read_write>data2_72:array<f32>;\n@group(0) @binding(4)var<storage,read_write>data3_8:array<f32>;\n@compute @workgroup_size(2) fn r_13_13_2_4_3_3_2_2(@builtin(workgroup_id) gindex: vec3<u32>,@builtin(local_invocation_id) lindex: vec3<u32>) {\n  var buf0: array<f32,16>;\n  var gidx0 = i32(gindex.x); /* 13 */\n  var gidx1 = i32(gindex.y); /* 13 */\n  var lidx0 = i32(lindex.x); /* 2 */\n  buf0[0] = 0.0f;\n  buf0[1] = 0.0f;\n  buf0[2] = 0.0f;\n  buf0[3] = 0.0f;\n  buf0[4] = 0.0f;\n  buf0[5] = 0.0f;\n  buf0[6] = 0.0f;\n  buf0[7] = 0.0f;\n  buf0[8] = 0.0f;\n  buf0[9] = 0.0f;\n  buf0[10] = 0.0f;\n  buf0[11] = 0.0f;\n  buf0[12] = 0.0f;\n  buf0[13] = 0.0f;\n  buf0[14] = 0.0f;\n  buf0[15] = 0.0f;\n  for (var Ridx0 = 0; Ridx0 < 3; Ridx0++) {\n    for (var Ridx1 = 0; Ridx1 < 3; Ridx1++) {\n      var alu16 = (bitcast<i32>((bitcast<u32>(gidx0)<<1u))+Ridx1+(gidx1*56)+(Ridx0*28));\n      var val0 = data1_784[alu16];\n      var val1 = data1_784[(alu16+1)];\n      var val2 = data1_784[(alu16+28)];\n      var val3 = data1_784[(alu16+29)];\n      var alu17 = ((Ridx0*3)+Ridx1+(lidx0*36));\n      var val4 = data2_72[(alu17+9)];\n      var val5 = data2_72[(alu17+18)];\n      var val6 = data2_72[(alu17+27)];\n      var val7 = data2_72[alu17];\n      buf0[0] = (buf0[0]+(val0*val7));\n      buf0[1] = (buf0[1]+(val1*val7));\n      buf0[2] = (buf0[2]+(val2*val7));\n      buf0[3] = (buf0[3]+(val3*val7));\n      buf0[4] = (buf0[4]+(val0*val4));\n      buf0[5] = (buf0[5]+(val1*val4));\n      buf0[6] = (buf0[6]+(val2*val4));\n      buf0[7] = (buf0[7]+(val3*val4));\n      buf0[8] = (buf0[8]+(val0*val5));\n      buf0[9] = (buf0[9]+(val1*val5));\n      buf0[10] = (buf0[10]+(val2*val5));\n      buf0[11] = (buf0[11]+(val3*val5));\n      buf0[12] = (buf0[12]+(val0*val6));\n      buf0[13] = (buf0[13]+(val1*val6));\n      buf0[14] = (buf0[14]+(val2*val6));\n      buf0[15] = (buf0[15]+(val3*val6));\n    }\n  }\n  var cast0 = bitcast<i32>((bitcast<u32>(lidx0)<<2u));\n  var val8 = data3_8[cast0];\n  var val9 = data3_8[(cast0+1)];\n  var val10 = data3_8[(cast0+2)];\n  var val11 = data3_8[(cast0+3)];\n  var alu36 = (gidx0+(gidx1*13)+(lidx0*676));\n  var alu37 = (buf0[0]+val8);\n  var alu38 = (buf0[1]+val8);\n  var alu39 = (buf0[2]+val8);\n  var alu40 = (buf0[3]+val8);\n  var alu41 = (buf0[4]+val9);\n  var alu42 = (buf0[5]+val9);\n  var alu43 = (buf0[6]+val9);\n  var alu44 = (buf0[7]+val9);\n  var alu45 = (buf0[8]+val10);\n  var alu46 = (buf0[9]+val10);\n  var alu47 = (buf0[10]+val10);\n  var alu48 = (buf0[11]+val10);\n  var alu49 = (buf0[12]+val11);\n  var alu50 = (buf0[13]+val11);\n  var alu51 = (buf0[14]+val11);\n  var alu52 = (buf0[15]+val11);\n  var alu53 = select(0.0f,alu37,(0.0f<alu37));\n  var alu54 = select(0.0f,alu38,(0.0f<alu38));\n  var alu55 = select(0.0f,alu41,(0.0f<alu41));\n  var alu56 = select(0.0f,alu42,(0.0f<alu42));\n  var alu57 = select(0.0f,alu45,(0.0f<alu45));\n  var alu58 = select(0.0f,alu46,(0.0f<alu46));\n  var alu59 = select(0.0f,alu49,(0.0f<alu49));\n  var alu60 = select(0.0f,alu50,(0.0f<alu50));\n  var alu61 = select(0.0f,alu39,(0.0f<alu39));\n  var alu62 = select(alu53,alu54,(alu53<alu54));\n  var alu63 = select(0.0f,alu43,(0.0f<alu43));\n  var alu64 = select(alu55,alu56,(alu55<alu56));\n  var alu65 = select(0.0f,alu47,(0.0f<alu47));\n  var alu66 = select(alu57,alu58,(alu57<alu58));\n  var alu67 = select(0.0f,alu51,(0.0f<alu51));\n  var alu68 = select(alu59,alu60,(alu59<alu60));\n  var alu69 = select(0.0f,alu40,(0.0f<alu40));\n  var alu70 = select(alu62,alu61,(alu62<alu61));\n  var alu71 = select(0.0f,alu44,(0.0f<alu44));\n  var alu72 = select(alu64,alu63,(alu64<alu63));\n  var alu73 = select(0.0f,alu48,(0.0f<alu48));\n  var alu74 = select(alu66,alu65,(alu66<alu65));\n  var alu75 = select(0.0f,alu52,(0.0f<alu52));\n  var alu76 = select(alu68,alu67,(alu68<alu67));\n  var alu77 = select(alu70,alu69,(alu70<alu69));\n  var alu78 = select(alu72,alu71,(alu72<alu71));\n  var alu79 = select(alu74,alu73,(alu74<alu73));\n  var alu80 = select(alu76,alu75,(alu76<alu75));\n  data0_1352[alu36] = alu77;\n  data0_1352[(alu36+169)] = alu78;\n  data0_1352[(alu36+338)] = alu79;\n  data0_1352[(alu36+507)] = alu80;\n}"
   },
   {
-   "name": "r_13_13_8_2_2",
+   "name": "r_5_5_16_8_3_3_2_2",
    "workgroups": [
-    13,
-    13,
+    5,
+    5,
     1
    ],
    "buffers": [
     4,
-    0
-   ],
-   "code": "fn nan() -> f32 { let bits = 0xffffffffu; return bitcast<f32>(bits); }\n@group(0) @binding(0)\nvar<uniform> INFINITY : f32;\n@group(0) @binding(1)var<storage,read_write>data0_1352:array<f32>;\n@group(0) @binding(2)var<storage,read_write>data1_5408:array<f32>;\n@compute @workgroup_size(8) fn r_13_13_8_2_2(@builtin(workgroup_id) gindex: vec3<u32>,@builtin(local_invocation_id) lindex: vec3<u32>) {\n  var gidx0 = i32(gindex.x); /* 13 */\n  var gidx1 = i32(gindex.y); /* 13 */\n  var lidx0 = i32(lindex.x); /* 8 */\n  var alu0 = ((gidx1*416)+(lidx0*52)+bitcast<i32>((bitcast<u32>(gidx0)<<1u)));\n  var val0 = data1_5408[(alu0+1)];\n  var val1 = data1_5408[(alu0+26)];\n  var val2 = data1_5408[(alu0+27)];\n  var val3 = data1_5408[alu0];\n  var alu1 = select(val3,val0,(val3<val0));\n  var alu2 = select(alu1,val1,(alu1<val1));\n  var alu3 = select(alu2,val2,(alu2<val2));\n  data0_1352[(gidx0+(gidx1*104)+(lidx0*13))] = alu3;\n}"
-  },
-  {
-   "name": "r_11_11_4_4_8_3_3",
-   "workgroups": [
-    11,
-    11,
-    1
-   ],
-   "buffers": [
+    0,
     5,
-    4,
-    6,
-    7
+    6
    ],
-   "code": "fn nan() -> f32 { let bits = 0xffffffffu; return bitcast<f32>(bits); }\n@group(0) @binding(0)\nvar<uniform> INFINITY : f32;\n@group(0) @binding(1)var<storage,read_write>data0_1936:array<f32>;\n@group(0) @binding(2)var<storage,read_write>data1_1352:array<f32>;\n@group(0) @binding(3)var<storage,read_write>data2_1152:array<f32>;\n@group(0) @binding(4)var<storage,read_write>data3_16:array<f32>;\n@compute @workgroup_size(4) fn r_11_11_4_4_8_3_3(@builtin(workgroup_id) gindex: vec3<u32>,@builtin(local_invocation_id) lindex: vec3<u32>) {\n  var buf0: array<f32,4>;\n  var gidx0 = i32(gindex.x); /* 11 */\n  var gidx1 = i32(gindex.y); /* 11 */\n  var lidx0 = i32(lindex.x); /* 4 */\n  buf0[0] = 0.0f;\n  buf0[1] = 0.0f;\n  buf0[2] = 0.0f;\n  buf0[3] = 0.0f;\n  for (var Ridx0 = 0; Ridx0 < 8; Ridx0++) {\n    var alu4 = (gidx0+(gidx1*13)+(Ridx0*169));\n    var val0 = data1_1352[alu4];\n    var val1 = data1_1352[(alu4+1)];\n    var val2 = data1_1352[(alu4+2)];\n    var val3 = data1_1352[(alu4+13)];\n    var val4 = data1_1352[(alu4+14)];\n    var val5 = data1_1352[(alu4+15)];\n    var val6 = data1_1352[(alu4+26)];\n    var val7 = data1_1352[(alu4+27)];\n    var val8 = data1_1352[(alu4+28)];\n    var alu5 = ((lidx0*288)+(Ridx0*9));\n    var val9 = data2_1152[(alu5+1)];\n    var val10 = data2_1152[(alu5+2)];\n    var val11 = data2_1152[(alu5+3)];\n    var val12 = data2_1152[(alu5+4)];\n    var val13 = data2_1152[(alu5+5)];\n    var val14 = data2_1152[(alu5+6)];\n    var val15 = data2_1152[(alu5+7)];\n    var val16 = data2_1152[(alu5+8)];\n    var val17 = data2_1152[(alu5+72)];\n    var val18 = data2_1152[(alu5+73)];\n    var val19 = data2_1152[(alu5+74)];\n    var val20 = data2_1152[(alu5+75)];\n    var val21 = data2_1152[(alu5+76)];\n    var val22 = data2_1152[(alu5+77)];\n    var val23 = data2_1152[(alu5+78)];\n    var val24 = data2_1152[(alu5+79)];\n    var val25 = data2_1152[(alu5+80)];\n    var val26 = data2_1152[(alu5+144)];\n    var val27 = data2_1152[(alu5+145)];\n    var val28 = data2_1152[(alu5+146)];\n    var val29 = data2_1152[(alu5+147)];\n    var val30 = data2_1152[(alu5+148)];\n    var val31 = data2_1152[(alu5+149)];\n    var val32 = data2_1152[(alu5+150)];\n    var val33 = data2_1152[(alu5+151)];\n    var val34 = data2_1152[(alu5+152)];\n    var val35 = data2_1152[(alu5+216)];\n    var val36 = data2_1152[(alu5+217)];\n    var val37 = data2_1152[(alu5+218)];\n    var val38 = data2_1152[(alu5+219)];\n    var val39 = data2_1152[(alu5+220)];\n    var val40 = data2_1152[(alu5+221)];\n    var val41 = data2_1152[(alu5+222)];\n    var val42 = data2_1152[(alu5+223)];\n    var val43 = data2_1152[(alu5+224)];\n    var val44 = data2_1152[alu5];\n    buf0[0] = (buf0[0]+(val0*val44)+(val1*val9)+(val2*val10)+(val3*val11)+(val4*val12)+(val5*val13)+(val6*val14)+(val7*val15)+(val8*val16));\n    buf0[1] = (buf0[1]+(val0*val17)+(val1*val18)+(val2*val19)+(val3*val20)+(val4*val21)+(val5*val22)+(val6*val23)+(val7*val24)+(val8*val25));\n    buf0[2] = (buf0[2]+(val0*val26)+(val1*val27)+(val2*val28)+(val3*val29)+(val4*val30)+(val5*val31)+(val6*val32)+(val7*val33)+(val8*val34));\n    buf0[3] = (buf0[3]+(val0*val35)+(val1*val36)+(val2*val37)+(val3*val38)+(val4*val39)+(val5*val40)+(val6*val41)+(val7*val42)+(val8*val43));\n  }\n  var cast0 = bitcast<i32>((bitcast<u32>(lidx0)<<2u));\n  var val45 = data3_16[cast0];\n  var val46 = data3_16[(cast0+1)];\n  var val47 = data3_16[(cast0+2)];\n  var val48 = data3_16[(cast0+3)];\n  var alu11 = (gidx0+(gidx1*11)+(lidx0*484));\n  var alu12 = (buf0[0]+val45);\n  var alu13 = (buf0[1]+val46);\n  var alu14 = (buf0[2]+val47);\n  var alu15 = (buf0[3]+val48);\n  var alu16 = select(0.0f,alu12,(0.0f<alu12));\n  var alu17 = select(0.0f,alu13,(0.0f<alu13));\n  var alu18 = select(0.0f,alu14,(0.0f<alu14));\n  var alu19 = select(0.0f,alu15,(0.0f<alu15));\n  data0_1936[alu11] = alu16;\n  data0_1936[(alu11+121)] = alu17;\n  data0_1936[(alu11+242)] = alu18;\n  data0_1936[(alu11+363)] = alu19;\n}"
-  },
-  {
-   "name": "r_5_5_16_2_2",
-   "workgroups": [
-    5,
-    5,
-    1
-   ],
-   "buffers": [
-    8,
-    5
-   ],
-   "code": "fn nan() -> f32 { let bits = 0xffffffffu; return bitcast<f32>(bits); }\n@group(0) @binding(0)\nvar<uniform> INFINITY : f32;\n@group(0) @binding(1)var<storage,read_write>data0_400:array<f32>;\n@group(0) @binding(2)var<storage,read_write>data1_1936:array<f32>;\n@compute @workgroup_size(16) fn r_5_5_16_2_2(@builtin(workgroup_id) gindex: vec3<u32>,@builtin(local_invocation_id) lindex: vec3<u32>) {\n  var gidx0 = i32(gindex.x); /* 5 */\n  var gidx1 = i32(gindex.y); /* 5 */\n  var lidx0 = i32(lindex.x); /* 16 */\n  var alu0 = (bitcast<i32>((bitcast<u32>(gidx0)<<1u))+(gidx1*22)+(lidx0*121));\n  var val0 = data1_1936[alu0];\n  var val1 = data1_1936[(alu0+1)];\n  var val2 = data1_1936[(alu0+11)];\n  var val3 = data1_1936[(alu0+12)];\n  var alu1 = select(val0,val1,(val0<val1));\n  var alu2 = select(alu1,val2,(alu1<val2));\n  var alu3 = select(alu2,val3,(alu2<val3));\n  data0_400[(gidx0+(gidx1*5)+(lidx0*25))] = alu3;\n}"
+   "code": "fn nan() -> f32 { let bits = 0xffffffffu; return bitcast<f32>(bits); }\n@group(0) @binding(0)\nvar<uniform> INFINITY : f32;\n@group(0) @binding(1)var<storage,read_write>data0_400:array<f32>;\n@group(0) @binding(2)var<storage,read_write>data1_1352:array<f32>;\n@group(0) @binding(3)var<storage,read_write>data2_1152:array<f32>;\n@group(0) @binding(4)var<storage,read_write>data3_16:array<f32>;\n@compute @workgroup_size(16) fn r_5_5_16_8_3_3_2_2(@builtin(workgroup_id) gindex: vec3<u32>,@builtin(local_invocation_id) lindex: vec3<u32>) {\n  var buf0: array<f32,4>;\n  var gidx0 = i32(gindex.x); /* 5 */\n  var gidx1 = i32(gindex.y); /* 5 */\n  var lidx0 = i32(lindex.x); /* 16 */\n  buf0[0] = 0.0f;\n  buf0[1] = 0.0f;\n  buf0[2] = 0.0f;\n  buf0[3] = 0.0f;\n  for (var Ridx0 = 0; Ridx0 < 8; Ridx0++) {\n    for (var Ridx1 = 0; Ridx1 < 3; Ridx1++) {\n      for (var Ridx2 = 0; Ridx2 < 3; Ridx2++) {\n        var alu4 = (bitcast<i32>((bitcast<u32>(gidx0)<<1u))+Ridx2+(gidx1*26)+(Ridx1*13)+(Ridx0*169));\n        var val0 = data1_1352[alu4];\n        var val1 = data1_1352[(alu4+1)];\n        var val2 = data1_1352[(alu4+13)];\n        var val3 = data1_1352[(alu4+14)];\n        var val4 = data2_1152[((Ridx1*3)+Ridx2+(Ridx0*9)+(lidx0*72))];\n        buf0[0] = (buf0[0]+(val0*val4));\n        buf0[1] = (buf0[1]+(val1*val4));\n        buf0[2] = (buf0[2]+(val2*val4));\n        buf0[3] = (buf0[3]+(val3*val4));\n      }\n    }\n  }\n  var val5 = data3_16[lidx0];\n  var alu12 = (buf0[0]+val5);\n  var alu13 = (buf0[1]+val5);\n  var alu14 = (buf0[2]+val5);\n  var alu15 = (buf0[3]+val5);\n  var alu16 = select(0.0f,alu12,(0.0f<alu12));\n  var alu17 = select(0.0f,alu13,(0.0f<alu13));\n  var alu18 = select(0.0f,alu14,(0.0f<alu14));\n  var alu19 = select(alu16,alu17,(alu16<alu17));\n  var alu20 = select(0.0f,alu15,(0.0f<alu15));\n  var alu21 = select(alu19,alu18,(alu19<alu18));\n  var alu22 = select(alu21,alu20,(alu21<alu20));\n  data0_400[(gidx0+(gidx1*5)+(lidx0*25))] = alu22;\n}"
   },
   {
    "name": "r_10_16_25",
@@ -129,10 +93,10 @@ export const graph = {
     1
    ],
    "buffers": [
-    9,
+    7,
+    4,
     8,
-    10,
-    11
+    9
    ],
    "code": "fn nan() -> f32 { let bits = 0xffffffffu; return bitcast<f32>(bits); }\n@group(0) @binding(0)\nvar<uniform> INFINITY : f32;\nvar<workgroup> buf2: array<f32,16>;\n@group(0) @binding(1)var<storage,read_write>data0_10:array<f32>;\n@group(0) @binding(2)var<storage,read_write>data1_400:array<f32>;\n@group(0) @binding(3)var<storage,read_write>data2_4000:array<f32>;\n@group(0) @binding(4)var<storage,read_write>data3_10:array<f32>;\n@compute @workgroup_size(16) fn r_10_16_25(@builtin(workgroup_id) gindex: vec3<u32>,@builtin(local_invocation_id) lindex: vec3<u32>) {\n  var buf0: array<f32,1>;\n  var buf1: array<f32,1>;\n  var gidx0 = i32(gindex.x); /* 10 */\n  var lidx0 = i32(lindex.x); /* 16 */\n  buf0[0] = 0.0f;\n  for (var Ridx0 = 0; Ridx0 < 25; Ridx0++) {\n    var alu1 = ((lidx0*25)+Ridx0);\n    var val0 = data1_400[alu1];\n    var val1 = data2_4000[(alu1+(gidx0*400))];\n    buf0[0] = (buf0[0]+(val0*val1));\n  }\n  buf2[lidx0] = buf0[0];\n  workgroupBarrier();\n  buf1[0] = 0.0f;\n  for (var Ridx102 = 0; Ridx102 < 16; Ridx102++) {\n    var val2 = buf2[Ridx102];\n    buf1[0] = (buf1[0]+val2);\n  }\n  var val3 = data3_10[gidx0];\n  if ((lidx0==0)) {\n    data0_10[gidx0] = (buf1[0]+val3);\n  }\n}"
   }
