@@ -2,13 +2,13 @@
 """The same two models and the same training step in PyTorch on the CPU: the yardstick for bench/train_speed.py.
 
   .venv/bin/pip install -r bench/requirements-torch.txt        # torch==2.13.0, the CPU build (a benchmark-only dependency)
-  MNIST_DIR=../shared/data/mnist .venv/bin/python bench/torch_reference.py [--models mlp,cnn] [--batches 256,512] [--aug 1,0]
+  MNIST_DIR=../shared/data/mnist .venv/bin/python bench/torch_reference.py [--models mlp,cnn] [--batches 128,256] [--aug 1,0] [--threads N]
 
 The step is training.py's: a random batch (torch.randint) from the training set held in memory as float tensors, the
 scripts' default augmentation (random rotation, zoom and shift per image, as in training.augment, in ink space with
 zeros entering from outside) done with affine_grid/grid_sample (bilinear), ink -> -1..1, forward, cross-entropy,
 backward, Adam with the scripts' learning rate, and `loss.item()` every step. torch uses as many threads as the process
-may use cores. Warm-up steps are excluded; a sample is the mean step time of a chunk of steps, the result the median.
+may use cores, or --threads (tinygrad's CPU backend runs its kernels on one). Warm-up steps are excluded; a sample is the mean step time of a chunk of steps, the result the median.
 """
 import argparse, json, math, os, pathlib, statistics, sys, time
 import torch
@@ -71,14 +71,15 @@ def measure(name:str, batch:int, aug:bool, X:torch.Tensor, Y:torch.Tensor, warmu
 def main():
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   ap.add_argument("--models", default="mlp,cnn")
-  ap.add_argument("--batches", default="256,512")
+  ap.add_argument("--batches", default="128,256")
   ap.add_argument("--aug", default="1,0", help="1: with augmentation, 0: without")
   ap.add_argument("--warmup", type=int, default=10)
   ap.add_argument("--chunks", type=int, default=5)
   ap.add_argument("--chunk-s", type=float, default=1.5)
+  ap.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core the process may use)")
   ap.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
   args = ap.parse_args()
-  torch.set_num_threads(len(os.sched_getaffinity(0)))
+  torch.set_num_threads(args.threads or len(os.sched_getaffinity(0)))
   sys.path.insert(0, str(ROOT))
   from mnist_data import load_mnist
   Xn, Yn, _, _ = load_mnist()

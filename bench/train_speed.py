@@ -2,7 +2,7 @@
 """Median time per training step of training.py's real jitted step (make_train_step), per model and configuration.
 
   MNIST_DIR=../shared/data/mnist .venv/bin/python bench/train_speed.py            # the default grid, a table at the end
-  .venv/bin/python bench/train_speed.py --models cnn --batches 256 --beams 0,1    # a part of it
+  .venv/bin/python bench/train_speed.py --models cnn --batches 256 --beams 0,2    # a part of it
   .venv/bin/python bench/train_speed.py --torch                                   # and PyTorch's step, same shapes
 
 Every configuration runs in its own process (BEAM and CACHEDB are read when tinygrad is imported, and each gets a fresh
@@ -32,8 +32,8 @@ def child(cfg:dict) -> dict:
   defaults = (mnist_mlp if cfg["model"] == "mlp" else mnist_convnet).DEFAULTS
   s = training.Settings(**{**{k.lower(): v for k, v in defaults.items()}, "batch": cfg["batch"]})
   if not cfg["aug"]: training.augment = lambda x, s: x
-  model = MODELS[cfg["model"]]()
   Tensor.manual_seed(s.seed)
+  model = MODELS[cfg["model"]]()
   X, Y, _, _ = load_mnist()
   X_train, Y_train = Tensor(X).float().div(255).realize(), Tensor(Y.astype("int32")).realize()   # as training.train()
   opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
@@ -56,6 +56,7 @@ def child(cfg:dict) -> dict:
       samples[mode].append((time.perf_counter() - st) / n)
   assert loss == loss, "the loss is NaN"
   return {**cfg, "beam": BEAM.value, "cachedb": CACHEDB, "device": Device.DEFAULT, "first_steps_s": first, "steps_per_chunk": n,
+          "default_steps": defaults["STEPS"],
           "sync_ms": 1000 * statistics.median(samples["sync"]), "nosync_ms": 1000 * statistics.median(samples["nosync"]),
           "samples_ms": {k: [round(1000 * v, 2) for v in vs] for k, vs in samples.items()}, "last_loss": loss}
 
@@ -72,7 +73,7 @@ def machine() -> str:
 
 def run_torch(models, batches, augs, args) -> dict:
   cmd = [sys.executable, str(TORCH_REF), "--json", "--models", ",".join(models), "--batches", ",".join(map(str, batches)),
-         "--aug", ",".join(str(int(a)) for a in augs), "--chunks", str(args.chunks)]
+         "--aug", ",".join(str(int(a)) for a in augs), "--chunks", str(args.chunks), "--threads", str(args.torch_threads)]
   r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
   if r.returncode != 0:
     print(f"PyTorch reference failed (is torch installed? .venv/bin/pip install -r bench/requirements-torch.txt):\n{r.stderr[-2000:]}",
@@ -84,8 +85,8 @@ def run_torch(models, batches, augs, args) -> dict:
 def main():
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   ap.add_argument("--models", default="mlp,cnn")
-  ap.add_argument("--batches", default="256,512")
-  ap.add_argument("--beams", default="0,1", help="BEAM values to run (0 = tinygrad's hand-coded kernel optimizations)")
+  ap.add_argument("--batches", default="128,256")
+  ap.add_argument("--beams", default="0,2", help="BEAM values to run (0 = tinygrad's hand-coded kernel optimizations; training uses 2 on a CPU)")
   ap.add_argument("--no-aug-batches", default="256", help="batches also run without augmentation ('' for none)")
   ap.add_argument("--warmup", type=int, default=5, help="steps excluded from the timings (compile, JIT capture, BEAM)")
   ap.add_argument("--chunks", type=int, default=5, help="timed chunks per mode")
@@ -93,6 +94,7 @@ def main():
   ap.add_argument("--chunk-s", type=float, default=1.5)
   ap.add_argument("--cachedb", default="", help="tinygrad's disk cache (BEAM results, compiled kernels); default: tinygrad's")
   ap.add_argument("--torch", action="store_true", help="also run bench/torch_reference.py for the same models and batches")
+  ap.add_argument("--torch-threads", type=int, default=0, help="its threads (0: one per core; tinygrad's CPU backend uses one)")
   ap.add_argument("--json", default="", help="also write every result to this file")
   ap.add_argument("--child", default="", help=argparse.SUPPRESS)
   args = ap.parse_args()
@@ -124,13 +126,13 @@ def main():
 
   ref = run_torch(models, batches, sorted({r["aug"] for r in results}, reverse=True), args) if args.torch else {}
   print(f"\nmachine: {machine()}\n")
-  print("| model | batch | augmentation | BEAM | ms/step, `.item()` each step | ms/step, no sync | sync cost | 20k steps | first "
+  print("| model | batch | augmentation | BEAM | ms/step, `.item()` each step | ms/step, no sync | sync cost | default STEPS | first "
         f"{args.warmup} steps (s) | kernels searched |" + (" PyTorch ms/step | tinygrad / PyTorch |" if ref else ""))
   print("|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if ref else ""))
   for r in results:
     t = ref.get((r["model"], r["batch"], r["aug"]))
     print(f"| {r['model']} | {r['batch']} | {'yes' if r['aug'] else 'no'} | {r['beam']} | {r['sync_ms']:.1f} | {r['nosync_ms']:.1f} | "
-          f"{100 * (r['sync_ms'] / r['nosync_ms'] - 1):+.0f}% | {r['sync_ms'] * 20000 / 60000:.0f} min | {r['first_steps_s']:.1f} | "
+          f"{100 * (r['sync_ms'] / r['nosync_ms'] - 1):+.0f}% | {r['default_steps']} in {r['sync_ms'] * r['default_steps'] / 60000:.1f} min | {r['first_steps_s']:.1f} | "
           f"{r['kernels_searched']} |" + ((f" {t['ms']:.1f} | {r['sync_ms'] / t['ms']:.1f}x |" if t else " - | - |") if ref else ""))
   searched = [r for r in results if r["beam"] and r["kernels_searched"]]
   if searched:
