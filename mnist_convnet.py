@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Train the tiny CNN (conv 8, conv 16, dense 10) on MNIST: STEPS=100 JIT=1 python mnist_convnet.py (settings: README.md)."""
+"""Train the tiny CNN (conv 8, conv 16, dense 10) on MNIST: python mnist_convnet.py (settings: README.md).
+A quick try, without the one-time kernel search: BEAM=0 STEPS=100 python mnist_convnet.py"""
 from models import ConvNet
 from training import train
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Train the MLP (784-512-512-10, SiLU) on MNIST: STEPS=100 JIT=1 python mnist_mlp.py (every setting: README.md)."""
+"""Train the MLP (784-512-512-10, SiLU) on MNIST: python mnist_mlp.py (settings: README.md).
+A quick try, without the one-time kernel search: BEAM=0 STEPS=100 python mnist_mlp.py"""
 from models import MLP
 from training import train
 
