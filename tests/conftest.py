@@ -66,7 +66,7 @@ def page(browser):
   yield p
   context.close()
 
-SHORT_TRAINING = {"STEPS": "30", "BATCH": "64", "EVAL_EVERY": "10"}
+SHORT_TRAINING = {"STEPS": "50", "BATCH": "64", "EVAL_EVERY": "10"}
 
 def run_script(script:str, env:dict, *args:str):
   import subprocess, sys

@@ -70,8 +70,8 @@ def test_short_training_learns_and_writes_valid_outputs(trained, mnist_dir, name
   out, run = trained[name]
   metrics = json.loads((out / f"{name}.json").read_text())
   losses = metrics["history"]["loss"]
-  assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 * 0.9, "the loss did not go down"
-  assert metrics["best_test_accuracy"] > 50 and metrics["steps"] == 30 and metrics["settings"]["batch"] == 64
+  assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 * 0.8, "the loss did not go down"
+  assert metrics["best_test_accuracy"] > 50 and metrics["steps"] == 50 and metrics["settings"]["batch"] == 64
   assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
   assert str(out / f"{name}.safetensors") in run.stdout and "test" in run.stderr
   load_model(name, out / f"{name}.safetensors")  # the right tensors, shapes and dtypes
