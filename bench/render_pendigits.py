@@ -1,28 +1,21 @@
 #!/usr/bin/env python3
-"""Pen digits through the page's real Classifier/js/preprocess.js in headless Chromium, saved for fast evaluation in Python.
+"""Pen digits rendered into 28x28 images the way the page's Classifier/js/preprocess.js does, saved for fast evaluation.
 
-Each digit is placed on a virtual 280x280 canvas the way a person might draw it there (uniform scale to 30%-80% of the
-canvas height, random position, a 12-16 px pen), then preprocessed in batches inside the browser.
-  python bench/render_pendigits.py [--seed 0] [--line-width-fraction F] [--supersample S] [--out PATH]
-writes bench/results/pendigits_<seed>.npz: images uint8 (N,28,28) 0..255, labels, writers."""
-import argparse, base64, json, pathlib, sys, time
+Each digit of data/pendigits/ is placed on a virtual 280x280 canvas the way a person might draw it there (pendigits.place:
+30%-80% of the canvas tall, a random position, a 12-16 px pen), then preprocessed in batches by the real preprocess.js in
+headless Chromium, or (--renderer numpy) by pendigits.render, its numpy twin, without a browser.
+  python bench/render_pendigits.py [--seed 0] [--renderer browser|numpy] [--line-width-fraction F] [--supersample S] [--out PATH]
+writes bench/results/pendigits_<seed>.npz (pendigits_numpy_<seed>.npz with --renderer numpy): images uint8 (N,28,28)
+0..255, labels, writers."""
+import argparse, base64, io, json, pathlib, sys, time
 import numpy as np
-from playwright.sync_api import sync_playwright
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import serve, CHROMIUM, QUIET_FLAGS
-PENDIGITS = ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-dev-strokes.json"
-CANVAS, HEIGHT, PEN_WIDTH, BATCH = 280, (0.3, 0.8), (12, 16), 500
-
-def place(strokes:list, rng:np.random.Generator) -> list[dict]:
-  """Tablet strokes (bbox from 0,0) as pen strokes in CSS px of the canvas, scaled uniformly and put somewhere inside it."""
-  arrays = [np.array(s, np.float64) for s in strokes]
-  w, h = np.concatenate(arrays).max(0)
-  pen = rng.uniform(*PEN_WIDTH)
-  scale = min(rng.uniform(*HEIGHT) * CANVAS / max(h, 1), (CANVAS - pen) / max(w, 1))  # a wide digit still fits
-  x, y = (rng.uniform(pen / 2, max(pen / 2, CANVAS - pen / 2 - extent * scale)) for extent in (w, h))
-  return [{"tool": "pen", "width": round(pen, 2), "points": (a * scale + (x, y)).round(2).tolist()} for a in arrays]
+from mnist_data import write_atomically
+from pendigits import load_pendigits, place, render
+BATCH = 500
 
 # runs in the page: one batch of drawings as a JSON string (Playwright's own serializing of nested lists is ~10x slower)
 # -> their 28x28 images as uint8, base64 (a list of numbers back would be ~4x bigger)
@@ -38,6 +31,7 @@ PREPROCESS_BATCH = """([json, options]) => {
 }"""
 
 def preprocess_in_browser(drawings:list, options:dict) -> np.ndarray:
+  from playwright.sync_api import sync_playwright
   server, url = serve(ROOT)
   try:
     with sync_playwright() as p:
@@ -53,19 +47,22 @@ def preprocess_in_browser(drawings:list, options:dict) -> np.ndarray:
 if __name__ == "__main__":
   parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("--seed", type=int, default=0)
-  parser.add_argument("--line-width-fraction", type=float, help="overrides preprocess.js's LINE_WIDTH_FRACTION")
-  parser.add_argument("--supersample", type=int, help="overrides preprocess.js's SUPERSAMPLE")
-  parser.add_argument("--out", type=pathlib.Path, help="default: bench/results/pendigits_<seed>.npz")
+  parser.add_argument("--renderer", choices=("browser", "numpy"), default="browser")
+  parser.add_argument("--line-width-fraction", type=float, help="overrides preprocess.js's LINE_WIDTH_FRACTION (browser only)")
+  parser.add_argument("--supersample", type=int, help="overrides preprocess.js's SUPERSAMPLE (browser only)")
+  parser.add_argument("--out", type=pathlib.Path, help="default: bench/results/pendigits_<seed>.npz, pendigits_numpy_<seed>.npz")
   args = parser.parse_args()
-  digits = json.loads(PENDIGITS.read_text())
-  rng = np.random.default_rng(args.seed)
-  drawings = [place(d["strokes"], rng) for d in digits]
   options = {k: v for k, v in (("lineWidthFraction", args.line_width_fraction), ("supersample", args.supersample)) if v is not None}
+  if options and args.renderer == "numpy": parser.error("--line-width-fraction and --supersample need --renderer browser")
+  strokes, labels, writers = load_pendigits()
+  rng = np.random.default_rng(args.seed)
+  drawings = [place(s, rng) for s in strokes]
   start = time.perf_counter()
-  images = preprocess_in_browser(drawings, options)
-  out = args.out or ROOT / "bench" / "results" / f"pendigits_{args.seed}.npz"
-  out.parent.mkdir(parents=True, exist_ok=True)
-  np.savez_compressed(out, images=images, labels=np.array([d["label"] for d in digits], np.uint8),
-                      writers=np.array([d["writer"] for d in digits], np.int32))
+  images = render(drawings) if args.renderer == "numpy" else preprocess_in_browser(drawings, options)
+  elapsed = time.perf_counter() - start
+  out = args.out or ROOT / "bench" / "results" / f"pendigits_{'numpy_' if args.renderer == 'numpy' else ''}{args.seed}.npz"
+  buffer = io.BytesIO()
+  np.savez_compressed(buffer, images=images, labels=labels, writers=writers.astype(np.int32))
+  write_atomically(out, buffer.getvalue())
   blank = int((images.max((1, 2)) == 0).sum())
-  print(f"{len(images)} digits in {time.perf_counter() - start:.1f} s ({blank} blank) -> {out}")
+  print(f"{len(images)} digits in {elapsed:.1f} s ({args.renderer}, {blank} blank) -> {out}")
