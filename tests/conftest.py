@@ -1,4 +1,4 @@
-"""Fixtures shared by the test files: the real MNIST files, a real HTTP server over the repository, real Chromium."""
+"""Fixtures shared by the test files: the real MNIST files, the pen digits, a real HTTP server over the repository, real Chromium."""
 import functools, http.server, os, pathlib, threading
 import pytest
 
@@ -17,9 +17,9 @@ def mnist_dir() -> pathlib.Path:
 
 @pytest.fixture(scope="session")
 def pendigits_path() -> pathlib.Path:
-  path = SHARED / "pendigits" / "pendigits-dev-strokes.json"
-  if not path.exists(): pytest.skip(f"{path} is absent")
-  return path
+  """The repository's pen digits (data/pendigits/pendigits.npz)."""
+  from pendigits import PATH
+  return PATH
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
   def log_message(self, *args): pass

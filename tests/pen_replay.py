@@ -1,19 +1,22 @@
 """Replays real pen-drawn digits (pendigits) through the real page as mouse strokes and reads the page's prediction.
 
 Shared by tests/test_page_pendigits.py and benchmark scripts that replay all 7,494 digits:
-  digits = load_digits(path); rng = random.Random(0)
+  digits = load_digits(); rng = random.Random(0)
   for digit in digits: predictions = replay_digit(page, digit, rng, models=("cnn", "mlp"))
 The page must be open at Classifier/ (see tests/conftest.py's site_url)."""
-import json, pathlib, random
+import pathlib, random
+from pendigits import PATH, load_pendigits
 
 HEIGHT_FRACTION = (0.3, 0.8)  # the digit's height as a fraction of the canvas side, drawn uniformly
 MARGIN = 0.05                 # kept free at each canvas edge, as a fraction of its side, so the pen stays inside
 MIN_STEP = 3.0                # CSS px: closer points are skipped (fewer mouse moves, the same shape)
 PREDICTION_TIMEOUT_MS = 30_000
 
-def load_digits(path:pathlib.Path) -> list[dict]:
-  """The JSON list of {label, writer, strokes: [[[x, y], ...], ...]} in tablet units, y down."""
-  return json.loads(pathlib.Path(path).read_text())
+def load_digits(path:pathlib.Path=PATH) -> list[dict]:
+  """The pen digits (data/pendigits/) as {label, writer, strokes: [[[x, y], ...], ...]} in tablet units, y down."""
+  strokes, labels, writers = load_pendigits(path)
+  return [{"label": int(label), "writer": int(writer), "strokes": [s.tolist() for s in digit]}
+          for digit, label, writer in zip(strokes, labels, writers)]
 
 def stratified_sample(digits:list[dict], per_label:int, seed:int) -> list[dict]:
   """`per_label` digits of each label 0-9, chosen with a fixed seed, in label order."""
