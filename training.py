@@ -77,12 +77,18 @@ def augment(x:Tensor, s:Settings) -> Tensor:
   n = x.shape[0]
   x = vary_thickness(x, s.thickness)
   theta, zoom = uniform(n, 1, 1, amount=s.angle * math.pi / 180), 1 + uniform(n, 1, 1, amount=s.scale)
-  c = Tensor.arange(28, dtype=dtypes.float32) - 13.5
-  px, py = c.reshape(1, 1, 28) - uniform(n, 1, 1, amount=s.shift), c.reshape(1, 28, 1) - uniform(n, 1, 1, amount=s.shift)
-  # inverse map: each output pixel reads the source at R(-theta) (p - t) / zoom, then wobbles by a smooth random field
-  sx = (theta.cos() * px + theta.sin() * py) / zoom + 13.5 + smooth_field(n, s.elastic)
-  sy = (-theta.sin() * px + theta.cos() * py) / zoom + 13.5 + smooth_field(n, s.elastic)
-  return sample(x, sx.reshape(n, 784, 1), sy.reshape(n, 784, 1), s.sampling).reshape(n, 28, 28)
+  shift_x, shift_y = uniform(n, 1, 1, amount=s.shift), uniform(n, 1, 1, amount=s.shift)
+  return warp(x, theta, zoom, shift_x, shift_y, smooth_field(n, s.elastic), smooth_field(n, s.elastic), s.sampling)
+
+def warp(x:Tensor, theta:Tensor, zoom:Tensor, shift_x:Tensor, shift_y:Tensor, wobble_x=0.0, wobble_y=0.0, sampling="bilinear") -> Tensor:
+  """Each (28,28) image rotated by theta (radians), zoomed, shifted (pixels) about its centre, then wobbled by the
+  displacement fields; the per-image parameters have shape (n,1,1)."""
+  n, c = x.shape[0], Tensor.arange(28, dtype=dtypes.float32) - 13.5
+  px, py = c.reshape(1, 1, 28) - shift_x, c.reshape(1, 28, 1) - shift_y
+  # inverse map: each output pixel reads the source at R(-theta) (p - t) / zoom, then wobbles
+  sx = (theta.cos() * px + theta.sin() * py) / zoom + 13.5 + wobble_x
+  sy = (-theta.sin() * px + theta.cos() * py) / zoom + 13.5 + wobble_y
+  return sample(x, sx.reshape(n, 784, 1), sy.reshape(n, 784, 1), sampling).reshape(n, 28, 28)
 
 def vary_thickness(x:Tensor, amount:float) -> Tensor:
   """Each image blended towards its 3x3 dilation (thicker) or erosion (thinner) by a random fraction up to `amount`."""
@@ -124,11 +130,17 @@ def test_set_evaluator(model, X:np.ndarray, Y:np.ndarray, chunk:int=1000):
 
 def save_weights(model, path:pathlib.Path) -> None:
   """safetensors, written from host copies: tinygrad's safe_save compiles CPU kernels, which a GPU box without clang lacks."""
-  arrays, header, offset = {k: v.numpy().astype("<f4") for k, v in nn.state.get_state_dict(model).items()}, {}, 0
-  for k, a in arrays.items(): header[k] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset := offset + a.nbytes]}
+  data = safetensors_bytes({k: v.numpy().astype("<f4") for k, v in nn.state.get_state_dict(model).items()})
+  save_atomic(path, lambda p: pathlib.Path(p).write_bytes(data))
+
+SAFETENSORS_DTYPES = {np.dtype("<f4"): "F32", np.dtype("<i4"): "I32", np.dtype("uint8"): "U8"}
+
+def safetensors_bytes(arrays:dict[str, np.ndarray]) -> bytes:
+  header, offset = {}, 0
+  for k, a in arrays.items(): header[k] = {"dtype": SAFETENSORS_DTYPES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset := offset + a.nbytes]}
   raw = json.dumps(header).encode()
   raw += b" " * (-len(raw) % 8)  # keeps the tensor data 8-byte aligned
-  save_atomic(path, lambda p: pathlib.Path(p).write_bytes(len(raw).to_bytes(8, "little") + raw + b"".join(a.tobytes() for a in arrays.values())))
+  return len(raw).to_bytes(8, "little") + raw + b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
 
 def current_umask() -> int:
   os.umask(mask := os.umask(0o22))

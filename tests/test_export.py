@@ -19,7 +19,7 @@ def test_export_writes_a_checked_module_and_weights(exported_site, name, kernels
   assert kinds.count("input") == 1 and kinds.count("output") == 1
   state = nn.state.safe_load(str(site / name / f"{name}.webgpu.safetensors"))
   trained = nn.state.safe_load(str(weights_dir / f"{name}.safetensors"))
-  assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "weight"} == {k: v.numel() * 4 for k, v in state.items()}
+  assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state"} == {k: v.numel() * 4 for k, v in state.items()}
   for k in trained: np.testing.assert_array_equal(state[k].numpy(), trained[k].numpy())
 
 def test_missing_weights_name_the_training_command(tmp_path):

@@ -18,7 +18,7 @@ def test_shipped_weights_fit_the_architecture_and_the_module(name):
   module = (ROOT / "Classifier" / name / f"{name}.js").read_text()
   graph = json.loads(re.search(r"export const graph = (\{.*?\});\n", module, re.S).group(1))
   expected = {k: v.numel() * 4 for k, v in nn.state.get_state_dict(model).items()}
-  assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "weight"} == expected
+  assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state"} == expected
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_shipped_model_meets_the_mnist_target(mnist_dir, name):

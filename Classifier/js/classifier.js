@@ -1,11 +1,13 @@
 // One entry point for the page: loadClassifier(name) gives a predict(input) -> logits on WebGPU, or on the CPU when the
-// browser has no usable WebGPU or while its WebGPU model is still being prepared, from one download of the weights.
-import { fetchBytes, parseSafetensors, shareDownload } from "./safetensors.js";
-import { CPU_TENSORS, cpuForward } from "./cpu_model.js";
+// browser has no usable WebGPU or while its WebGPU model is still being prepared, from one download of the weights;
+// and train(batches), which fine-tunes the model on the backend it runs on, with the graphs export_webgpu.py generated.
+import { shareDownload } from "./safetensors.js";
+import { trainInWorker } from "./training_client.js";
 
 export const MODEL_NAMES = ["mlp", "cnn"];
 const BACKENDS = ["auto", "webgpu", "cpu"];
 const weightsUrl = (name) => new URL(`../${name}/${name}.webgpu.safetensors`, import.meta.url);
+const trainModule = (name) => import(`../${name}/${name}.train.js`);
 const SAME_RESULTS = "the same results, a little slower";
 
 let gpu = null;  // Promise<{device, reason}>, shared by both models; cleared when the device is lost
@@ -22,18 +24,23 @@ function openGpu() {
   return gpu;
 }
 
-// An engine runs one model on one backend: {backend, predict}; the classifier below answers through one at a time.
-async function cpuEngine(name, bytes) {
-  const url = weightsUrl(name), shapes = CPU_TENSORS[name];
-  const sizes = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, 4 * s.reduce((a, b) => a * b, 1)]));
-  const weights = parseSafetensors(await bytes, sizes, url);
-  return { backend: "cpu", predict: async (x) => cpuForward(name, weights, x) };
+// An engine runs one model on one backend: {backend, predict, train, shipped, session}; the classifier answers through
+// one at a time. `learned` is the classifier's {weights}: the person's weights, or null for the shipped ones, which an
+// engine made later (the WebGPU one, or a new one after a lost GPU) starts from.
+async function cpuEngine(name, learned) {
+  const { load, weightsVersion } = await import(`../${name}/${name}.cpu.js`);
+  const model = await load(weightsUrl(name));
+  if (learned.weights) model.session.writeState(learned.weights);
+  return { backend: "cpu", predict: model, shipped: model.weights, session: model.session, version: weightsVersion,
+           train: (batches, fresh) => trainInWorker(name, model.session, Object.keys(model.weights), batches, fresh) };
 }
 
-async function webgpuEngine(name, device) {
-  const { load } = await import(`../${name}/${name}.js`);
+async function webgpuEngine(name, device, learned) {
+  const { load, weightsVersion } = await import(`../${name}/${name}.js`);
   async function open(device) {
-    const opened = { device, lost: false, run: await load(device, weightsUrl(name)) };
+    const run = await load(device, weightsUrl(name));
+    if (learned.weights) run.session.writeState(learned.weights);
+    const opened = { device, lost: false, run };
     device.lost.then(() => { opened.lost = true; });
     return opened;
   }
@@ -51,40 +58,88 @@ async function webgpuEngine(name, device) {
       return current.run(x);
     }
   }
-  return { backend: "webgpu", predict, get device() { return current.device; } };
+  async function train(batches, fresh) {
+    if (current.lost) await reopen();
+    const { session } = current.run, { state, graphs } = await trainModule(name);
+    for (const s of state) {
+      if (s.init !== "weights" && (fresh || !session.hasState(s.name))) session.writeState({ [s.name]: filled(s) });
+    }
+    if (!session.hasGraph("train")) await session.addGraph("train", graphs.webgpu);
+    let last;
+    for (const [i, batch] of batches.entries()) last = session.run("train", batch, { read: i === batches.length - 1 });
+    const { loss } = await last;  // the steps before it only queue their work
+    return { losses: [loss[0]], weights: await session.readState(Object.keys(current.run.weights)) };
+  }
+  return { backend: "webgpu", predict, train, version: weightsVersion, get shipped() { return current.run.weights; },
+           get session() { return current.run.session; }, get device() { return current.device; } };
 }
+
+const filled = (spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1)).fill(spec.init);
 
 // {engine} on WebGPU, or {notice} saying why the model stays on the CPU: never a rejection, since by then the CPU
 // engine is answering and the page must go on.
-async function tryWebgpu(name) {
+async function tryWebgpu(name, learned) {
   const { device, reason } = await openGpu().catch((error) => ({ device: null, reason: error.message }));
   if (!device) return { notice: `WebGPU is not available (${reason}), so the digits are recognised on the CPU: ${SAME_RESULTS}.` };
-  try { return { engine: await webgpuEngine(name, device) }; } catch (error) {
+  try { return { engine: await webgpuEngine(name, device, learned) }; } catch (error) {
     return { notice: `WebGPU could not run the ${name.toUpperCase()} model (${error.message}), so it runs on the CPU: ${SAME_RESULTS}.` };
   }
 }
 
-// What loadClassifier gives: {name, backend, pendingBackend, notice, device, predict}, and events. In "auto" mode it
-// can start on the CPU with pendingBackend "webgpu"; it then either moves to WebGPU once ("backendchange": backend is
-// now "webgpu") or stays on the CPU ("notice": notice says why). pendingBackend is null once that is settled.
+// What loadClassifier gives: {name, backend, pendingBackend, notice, device, weightsVersion, weightSizes, predict, train,
+// setWeights, readWeights}, and events.
+// In "auto" mode it can start on the CPU with pendingBackend "webgpu"; it then either moves to WebGPU once
+// ("backendchange": backend is now "webgpu") or stays on the CPU ("notice": notice says why). pendingBackend is null
+// once that is settled.
 class Classifier extends EventTarget {
   #engine;
-  constructor(name, engine) {
+  #learned;
+  #fresh = true;  // the next training starts the optimizer afresh
+  constructor(name, engine, learned) {
     super();
     this.name = name;
     this.notice = null;
     this.pendingBackend = null;
     this.#engine = engine;
+    this.#learned = learned;
     this.predict = (x) => this.#engine.predict(x);  // an own function, so that `const { predict } = classifier` works
   }
   get backend() { return this.#engine.backend; }
   get device() { return this.#engine.device ?? null; }  // the GPU device in use, null on the CPU
+  get weightsVersion() { return this.#engine.version; }  // of the shipped weights: export_webgpu.py's hash of the file
+  get weightSizes() { return Object.fromEntries(Object.entries(this.#engine.shipped).map(([k, v]) => [k, v.byteLength])); }
+
+  // One fine-tuning step per batch ({x, y, noise}, see learning.js) on the current backend, then predict() uses the
+  // weights it learned. Resolves to {losses, weights}: the loss of the last step at least, and the new weights.
+  async train(batches) {
+    const engine = this.#engine, fresh = this.#fresh;
+    this.#fresh = false;
+    const result = await engine.train(batches, fresh);
+    this.#learned.weights = result.weights;
+    if (this.#engine !== engine) this.#engine.session.writeState(result.weights);  // it moved to WebGPU meanwhile
+    return result;
+  }
+
+  // The person's weights ({name: Float32Array}, as train() gives them), or null for the shipped ones; the optimizer
+  // starts afresh at the next train().
+  setWeights(weights) {
+    this.#learned.weights = weights;
+    this.#fresh = true;
+    this.#engine.session.writeState(weights ?? this.#engine.shipped);
+  }
+
+  // {name: Float32Array}: the weights predict() uses now
+  readWeights() { return this.#engine.session.readState(Object.keys(this.#engine.shipped)); }
+
   moveToWebgpuWhenReady(attempt) {
     this.pendingBackend = "webgpu";
     attempt.then(({ engine, notice }) => {
       this.pendingBackend = null;
-      if (engine) this.#engine = engine;
-      else this.notice = notice;
+      if (engine) {
+        if (this.#learned.weights) engine.session.writeState(this.#learned.weights);
+        this.#engine = engine;
+        this.#fresh = true;
+      } else this.notice = notice;
       this.dispatchEvent(new Event(engine ? "backendchange" : "notice"));
     });
   }
@@ -93,11 +148,11 @@ class Classifier extends EventTarget {
 // Answers on whichever engine is ready first, normally the CPU one (WebGPU compiles its pipelines meanwhile), and moves
 // to WebGPU when that is ready. Both engines read the same download.
 async function autoClassifier(name) {
-  const download = shareDownload(weightsUrl(name));
-  const onCpu = cpuEngine(name, download.bytes), attempt = tryWebgpu(name);
+  const download = shareDownload(weightsUrl(name)), learned = { weights: null };
+  const onCpu = cpuEngine(name, learned), attempt = tryWebgpu(name, learned);
   attempt.then(download.release);
   const first = await Promise.race([onCpu, attempt.then(({ engine }) => engine ?? onCpu)]);
-  const classifier = new Classifier(name, first);
+  const classifier = new Classifier(name, first, learned);
   if (first.backend === "cpu") classifier.moveToWebgpuWhenReady(attempt);
   return classifier;
 }
@@ -105,9 +160,10 @@ async function autoClassifier(name) {
 export async function loadClassifier(name, { backend = "auto" } = {}) {
   if (!MODEL_NAMES.includes(name)) throw new Error(`unknown model "${name}": expected ${MODEL_NAMES.join(" or ")}`);
   if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${backend}": expected ${BACKENDS.join(", ")}`);
-  if (backend === "cpu") return new Classifier(name, await cpuEngine(name, fetchBytes(weightsUrl(name))));
+  const learned = { weights: null };
+  if (backend === "cpu") return new Classifier(name, await cpuEngine(name, learned), learned);
   if (backend === "auto") return autoClassifier(name);
   const { device, reason } = await openGpu();
   if (!device) throw new Error(`WebGPU is not available: ${reason}`);
-  return new Classifier(name, await webgpuEngine(name, device));
+  return new Classifier(name, await webgpuEngine(name, device, learned), learned);
 }

@@ -49,3 +49,46 @@ export function parseSafetensors(buffer, expected, source) {
   }
   return tensors;
 }
+
+const TYPED = { F32: Float32Array, I32: Int32Array, U8: Uint8Array };
+
+// Every tensor of a safetensors file: {name: {dtype, shape, data: TypedArray}}; for data files (F32, I32, U8).
+export function readTensors(buffer, source) {
+  const [header, dataStart] = readHeader(buffer, source), tensors = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    const Array = TYPED[entry.dtype], [begin, end] = entry.data_offsets ?? [];
+    if (!Array) throw new Error(`${source}: tensor "${name}" has dtype ${entry.dtype}, expected one of ${Object.keys(TYPED).join(", ")}`);
+    const count = (entry.shape ?? []).reduce((a, b) => a * b, 1);
+    if (!Number.isInteger(begin) || end - begin !== count * Array.BYTES_PER_ELEMENT || dataStart + end > buffer.byteLength)
+      throw new Error(`${source}: tensor "${name}" has offsets [${begin}, ${end}] that do not fit its shape [${entry.shape}] in the file`);
+    tensors[name] = { dtype: entry.dtype, shape: entry.shape, data: new Array(buffer.slice(dataStart + begin, dataStart + end)) };
+  }
+  return tensors;
+}
+
+// A safetensors file of F32 tensors {name: {shape, data: Float32Array}}, in the given order: what models.load_model reads.
+export function encodeSafetensors(tensors) {
+  const header = {};
+  let offset = 0;
+  for (const [name, { shape, data }] of Object.entries(tensors)) {
+    header[name] = { dtype: "F32", shape, data_offsets: [offset, offset += data.byteLength] };
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const text = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20);  // spaces keep the tensor data 8-byte aligned
+  text.set(json);
+  const out = new Uint8Array(8 + text.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+  out.set(text, 8);
+  let at = 8 + text.length;
+  for (const { data } of Object.values(tensors)) { out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at); at += data.byteLength; }
+  return out.buffer;
+}
+
+// The bytes of a file that may be gzipped (by export_webgpu.py) or already unpacked (by a server that sent it with
+// Content-Encoding: gzip): the gzip magic number tells.
+export async function gunzipped(buffer) {
+  const head = new Uint8Array(buffer, 0, Math.min(2, buffer.byteLength));
+  if (head[0] !== 0x1f || head[1] !== 0x8b) return buffer;
+  return new Response(new Blob([buffer]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+}

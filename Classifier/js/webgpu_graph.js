@@ -1,0 +1,151 @@
+// Runs graphs exported by export_webgpu.py on WebGPU. A session holds a model's state (its weights, and the optimizer's
+// moments once it trains) in GPU buffers by name; every graph added to it (inference, training, ...) reads and writes
+// that same state. Each graph's GPU objects are made once; a run is one upload per input, one command buffer with
+// every kernel and, when its outputs are wanted, one readback.
+import { fetchBytes, parseSafetensors } from "./safetensors.js";
+import { ARRAYS, checkedInput, modelFunction, weightSizes } from "./graph_io.js";
+
+const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+
+function bindGroupLayout(device, bindings) {
+  // tinygrad's WGSL kernels read INFINITY from a uniform at binding 0, then their buffers from binding 1 on
+  const entries = [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "uniform" } }];
+  for (let i = 1; i <= bindings; i++) entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: "storage" } });
+  return device.createBindGroupLayout({ entries });
+}
+
+export function compileKernels(device, kernels) {
+  return Promise.all(kernels.map((kernel) => {
+    const layout = bindGroupLayout(device, kernel.buffers.length);
+    const module = device.createShaderModule({ code: kernel.code });
+    return device.createComputePipelineAsync({
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: kernel.name },
+    }).then((pipeline) => ({ pipeline, layout }));
+  }));
+}
+
+const padded = (bytes) => Math.max(4, Math.ceil(bytes / 4) * 4);
+
+export class WebgpuSession {
+  #state = new Map();  // name -> {buffer, dtype, size}
+  #graphs = new Map();
+  #queue = Promise.resolve();  // runs share their graph's buffers, so each waits for the one before it
+  #infinity;
+
+  constructor(device) {
+    this.device = device;
+    this.backend = "webgpu";
+    this.#infinity = device.createBuffer({ size: 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(this.#infinity, 0, new Float32Array([Infinity]));
+  }
+
+  // state: {name: TypedArray}; a tensor this session does not hold yet gets a buffer of its size. The values land after
+  // every run queued before (and before any queued after).
+  writeState(tensors) {
+    const writes = Object.entries(tensors).map(([name, values]) => {
+      if (!this.#state.has(name)) this.#state.set(name, { buffer: this.device.createBuffer({ size: padded(values.byteLength), usage: STORAGE }), size: values.byteLength });
+      const held = this.#state.get(name);
+      if (held.size !== values.byteLength) throw new Error(`state "${name}" has ${held.size} bytes, not ${values.byteLength}`);
+      return [held.buffer, values.slice()];
+    });
+    this.#queue = this.#queue.then(() => { for (const [buffer, values] of writes) this.device.queue.writeBuffer(buffer, 0, values); });
+  }
+
+  hasState(name) { return this.#state.has(name); }
+
+  // {name: Float32Array} of the named state, as it is after every run queued so far
+  readState(names) {
+    const run = this.#queue.then(async () => {
+      const { device } = this, encoder = device.createCommandEncoder(), copies = [];
+      for (const name of names) {
+        const held = this.#state.get(name);
+        if (!held) throw new Error(`no state "${name}" in this session`);
+        const readback = device.createBuffer({ size: padded(held.size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        encoder.copyBufferToBuffer(held.buffer, 0, readback, 0, padded(held.size));
+        copies.push([name, readback, held.size]);
+      }
+      device.queue.submit([encoder.finish()]);
+      const out = {};
+      for (const [name, readback, size] of copies) {
+        await readback.mapAsync(GPUMapMode.READ);
+        out[name] = new Float32Array(readback.getMappedRange(0, size).slice(0));
+        readback.destroy();
+      }
+      return out;
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  // Adds `graph` under `key`, its kernels compiled (or being compiled: compileKernels); its state must be written first.
+  async addGraph(key, graph, compiling = compileKernels(this.device, graph.kernels)) {
+    const { device } = this, compiled = await compiling;
+    const buffers = graph.buffers.map((b) => {
+      if (b.kind !== "state") return device.createBuffer({ size: padded(b.size), usage: STORAGE });
+      const held = this.#state.get(b.name);
+      if (!held) throw new Error(`the ${key} graph needs state "${b.name}", which this session does not hold`);
+      return held.buffer;
+    });
+    graph.buffers.forEach((b, i) => b.kind === "constant" && device.queue.writeBuffer(buffers[i], 0, new ARRAYS[b.dtype](b.value)));
+    const steps = graph.kernels.map((kernel, k) => ({
+      pipeline: compiled[k].pipeline, workgroups: kernel.workgroups,
+      bindGroup: device.createBindGroup({ layout: compiled[k].layout, entries: [{ binding: 0, resource: { buffer: this.#infinity } },
+        ...kernel.buffers.map((j, i) => ({ binding: i + 1, resource: { buffer: buffers[j] } }))] }),
+    }));
+    const named = (spec) => {
+      const i = graph.buffers.findIndex((b) => b.name === spec.name);
+      return { ...spec, buffer: buffers[i], size: graph.buffers[i].size, Array: ARRAYS[spec.dtype] };
+    };
+    const outputs = graph.outputs.map(named);
+    const readback = device.createBuffer({ size: outputs.reduce((sum, o) => sum + padded(o.size), 0), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.#graphs.set(key, { steps, inputs: graph.inputs.map(named), outputs, readback });
+  }
+
+  hasGraph(key) { return this.#graphs.has(key); }
+
+  // Runs graph `key` on inputs {name: TypedArray}; resolves to its outputs {name: TypedArray}, or, with read false,
+  // as soon as the work is queued (the state then reflects it for every later run and readState).
+  run(key, inputs, { read = true } = {}) {
+    const graph = this.#graphs.get(key);
+    if (!graph) return Promise.reject(new Error(`no ${key} graph in this session`));
+    let copies;
+    try { copies = graph.inputs.map((spec) => [spec, checkedInput(spec, inputs[spec.name])]); } catch (error) { return Promise.reject(error); }
+    const result = this.#queue.then(() => this.#dispatch(graph, copies, read));
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  async #dispatch({ steps, outputs, readback }, inputs, read) {
+    const { device } = this;
+    for (const [spec, values] of inputs) device.queue.writeBuffer(spec.buffer, 0, values);
+    const encoder = device.createCommandEncoder(), pass = encoder.beginComputePass();
+    for (const step of steps) {
+      pass.setPipeline(step.pipeline);
+      pass.setBindGroup(0, step.bindGroup);
+      pass.dispatchWorkgroups(...step.workgroups);
+    }
+    pass.end();
+    let offset = 0;
+    if (read) for (const o of outputs) { encoder.copyBufferToBuffer(o.buffer, 0, readback, offset, padded(o.size)); offset += padded(o.size); }
+    device.queue.submit([encoder.finish()]);
+    if (!read) return undefined;
+    await readback.mapAsync(GPUMapMode.READ);
+    const result = {};
+    offset = 0;
+    for (const o of outputs) { result[o.name] = new o.Array(readback.getMappedRange(offset, o.size).slice(0)); offset += padded(o.size); }
+    readback.unmap();
+    return result;
+  }
+}
+
+// The generated modules' load(): a session with the weights and the inference graph, as a function x -> logits.
+export async function loadWebgpuModel(device, url, graph) {
+  const session = new WebgpuSession(device);
+  // the shaders compile while the weights download
+  const compiling = compileKernels(device, graph.kernels);
+  compiling.catch(() => {});  // its failure is reported below, after the weights'
+  const weights = parseSafetensors(await fetchBytes(url), weightSizes(graph), url);
+  session.writeState(weights);
+  await session.addGraph("infer", graph, compiling);
+  return modelFunction(session, graph, weights);
+}
