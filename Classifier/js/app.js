@@ -40,8 +40,12 @@ window.addEventListener("unhandledrejection", (event) => showError(event.reason)
 
 // Imported on demand instead of statically: a module that is missing or broken then shows as an error on the
 // page, where a failed static import would silently leave a dead page.
-const code = {preprocess: importModule("./preprocess.js"), classifier: importModule("./classifier.js")};
+const code = {preprocess: importModule("./preprocess.js"), classifier: importModule("./classifier.js"),
+  learner: importModule("./learner.js"), panel: importModule("./personal_panel.js")};
 const drawing = new DrawingSurface(page.canvas, {onChange: onDrawingChange});
+// What the page has learned of the person, restored from this browser before any model answers; never rejects: without
+// it the page still classifies.
+const learning = openLearner();
 buildHistogram();
 wireControls();
 showPressed(page.modelButtons, (button) => button.dataset.model === state.model);
@@ -98,17 +102,47 @@ function selectModel(name) {
   showPressed(page.modelButtons, (button) => button.dataset.model === name);
   requestClassification();
   showModelStatus(name);
+  learning.then(({panel}) => panel?.show());
 }
 
 function onDrawingChange(strokes) {
   page.canvasFrame.dataset.empty = String(strokes.length === 0);
   requestClassification();
+  learning.then(({panel}) => panel?.show());
+}
+
+async function openLearner() {
+  try {
+    const [{Learner}, {PersonalPanel}] = await Promise.all([code.learner, code.panel]);
+    const {learner, notices} = await Learner.open();
+    notices.forEach(addNotice);
+    const panel = new PersonalPanel(learner, {
+      model: () => state.model,
+      drawn: () => drawing.strokes.length > 0,
+      input: async () => (await code.preprocess).toModelInput(drawing.strokes),
+      classifierFor,
+      onLearned: (name) => { if (name === state.model && drawing.strokes.length > 0) requestClassification(); },
+      notify: addNotice,
+    });
+    return {learner, panel};
+  } catch (error) {
+    showError(error);
+    return {learner: null, panel: null};
+  }
+}
+
+// The classifier takes what it has learned of the person (or the learner says why that was discarded).
+async function withPersonalWeights(classifier) {
+  const {learner} = await learning;
+  const notice = learner?.adopt(classifier);
+  if (notice) addNotice(notice);
+  return classifier;
 }
 
 function classifierFor(name) {
   if (!classifierLoads.has(name)) {
     const loading = code.classifier.then(({loadClassifier}) => loadClassifier(name, {backend: options.backend}));
-    const load = {failed: false, promise: loading.then(followBackend)};
+    const load = {failed: false, promise: loading.then(withPersonalWeights).then(followBackend)};
     // The failure itself is shown where the classifier is awaited; a load started by mere intent must stay quiet.
     load.promise.catch(() => { load.failed = true; });
     classifierLoads.set(name, load);

@@ -1,0 +1,43 @@
+// What a fine-tuning run is made of, whatever the backend: the replay sample of ordinary digits, and the batches of one
+// teaching (the recipe of finetune.py, in the model's train module). bench/finetune_recipe.py mirrors `teachingBatches`.
+import { fetchBytes, gunzipped, readTensors } from "./safetensors.js";
+
+export const REPLAY_URL = new URL("../data/replay.safetensors.gz", import.meta.url);
+
+let replay = null;  // Promise<{images: Uint8Array (n x 784), labels: Uint8Array}>, fetched once, on the first teaching
+export function loadReplay(url = REPLAY_URL) {
+  replay ??= (async () => {
+    const tensors = readTensors(await gunzipped(await fetchBytes(url)), url);
+    const { images, labels } = tensors;
+    if (!images || !labels || images.dtype !== "U8" || labels.dtype !== "U8" || images.data.length !== labels.data.length * 784)
+      throw new Error(`${url}: expected U8 tensors "images" (n x 784) and "labels" (n)`);
+    return { images: images.data, labels: labels.data };
+  })();
+  replay.catch(() => { replay = null; });  // a failed download is tried again at the next teaching
+  return replay;
+}
+
+// The batches that teach example `newest` of `examples` ([{input: Float32Array(784) in -1..1, label}]): recipe.steps
+// batches of recipe.batch images; in each, the newest example, recipe.personal - 1 examples drawn from all of them, and
+// ordinary digits from the replay sample; every image with its own warp (noise). random() -> [0, 1).
+export function teachingBatches(examples, newest, replayData, recipe, noisePerImage, random = Math.random) {
+  const { batch, personal, steps } = recipe, pick = (n) => Math.floor(random() * n);
+  const batches = [];
+  for (let s = 0; s < steps; s++) {
+    const x = new Float32Array(batch * 784), y = new Int32Array(batch), noise = new Float32Array(batch * noisePerImage);
+    for (let i = 0; i < batch; i++) {
+      if (i < personal) {
+        const example = examples[i === 0 ? newest : pick(examples.length)];
+        x.set(example.input, i * 784);
+        y[i] = example.label;
+      } else {
+        const r = pick(replayData.labels.length), pixels = replayData.images.subarray(r * 784, (r + 1) * 784);
+        for (let p = 0; p < 784; p++) x[i * 784 + p] = pixels[p] / 127.5 - 1;
+        y[i] = replayData.labels[r];
+      }
+    }
+    for (let i = 0; i < noise.length; i++) noise[i] = random() * 2 - 1;
+    batches.push({ x, y, noise });
+  }
+  return batches;
+}

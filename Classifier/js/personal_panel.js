@@ -1,0 +1,76 @@
+// The teaching part of the page: the ten "It's a …" buttons, #personal (what the model has learned of the person),
+// #reset-personal and #export-personal, kept in step with the learner (learner.js).
+import { encodeSafetensors } from "./safetensors.js";
+
+const LABELS = { mlp: "MLP", cnn: "CNN" };
+
+export class PersonalPanel {
+  #learner;
+  #page;
+  #app;  // {model(): current model name, drawn(): whether there is a drawing, input(): Promise of the drawing as model
+         // input (null without ink), classifierFor(name), onLearned(name), notify(text): shows a problem}
+
+  constructor(learner, app) {
+    this.#learner = learner;
+    this.#app = app;
+    this.#page = {
+      teach: [...document.querySelectorAll("button[data-teach]")],
+      personal: document.getElementById("personal"),
+      reset: document.getElementById("reset-personal"),
+      export: document.getElementById("export-personal"),
+    };
+    for (const button of this.#page.teach) button.addEventListener("click", () => this.#teach(Number(button.dataset.teach)));
+    this.#page.reset.addEventListener("click", () => this.#reset());
+    this.#page.export.addEventListener("click", () => this.#export());
+    learner.addEventListener("change", () => this.show());
+    learner.addEventListener("learned", ({ detail }) => { this.show(); app.onLearned(detail); });
+    learner.addEventListener("error", ({ detail }) => {
+      this.show();
+      app.notify(`The ${LABELS[detail]} model could not learn your digit (${learner.error.message}); it will try again when you teach it another.`);
+    });
+    this.show();
+  }
+
+  // Called when the drawing or the model changes, and by the learner's events.
+  show() {
+    const model = this.#app.model(), state = this.#learner.stateOf(model), count = this.#learner.exampleCount;
+    const digits = `${count} of your digit${count === 1 ? "" : "s"}`;
+    Object.assign(this.#page.personal.dataset, { state, examples: String(count) });
+    this.#page.personal.textContent = {
+      shipped: "Not taught yet: when it misreads your digit, say which digit it is.",
+      learning: `The ${LABELS[model]} is learning your handwriting… (${digits} so far)`,
+      personal: `Learned from ${digits}.`,
+    }[state];
+    for (const button of this.#page.teach) button.disabled = !this.#app.drawn();
+    this.#page.reset.disabled = count === 0;
+    this.#page.export.disabled = state !== "personal";
+  }
+
+  async #teach(label) {
+    const model = this.#app.model();
+    try {
+      const input = await this.#app.input();
+      if (input === null) return;
+      await this.#app.classifierFor(model);  // loaded, so the learner knows it
+      await this.#learner.teach(model, input, label);
+    } catch (error) { this.#app.notify(`Your digit could not be taught: ${error.message}`); }
+  }
+
+  async #reset() {
+    try { await this.#learner.reset(); } catch (error) { this.#app.notify(`Your digits could not be forgotten: ${error.message}`); }
+    this.#app.onLearned(this.#app.model());
+  }
+
+  // Downloads the current model's weights as <model>-personal.safetensors: the shipped file's names, shapes and dtype.
+  async #export() {
+    const model = this.#app.model();
+    try {
+      const [classifier, { state }] = await Promise.all([this.#app.classifierFor(model), import(`../${model}/${model}.train.js`)]);
+      const weights = await classifier.readWeights(), shapes = Object.fromEntries(state.map((s) => [s.name, s.shape]));
+      const file = encodeSafetensors(Object.fromEntries(Object.entries(weights).map(([name, data]) => [name, { shape: shapes[name], data }])));
+      const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(new Blob([file])), download: `${model}-personal.safetensors` });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    } catch (error) { this.#app.notify(`Your model could not be downloaded: ${error.message}`); }
+  }
+}
