@@ -8,7 +8,7 @@ Reads WEIGHTS_DIR/<name>.safetensors (default weights/) and writes into OUT_DIR/
 and, once for both, OUT_DIR/data/replay.safetensors.gz: the ordinary digits the page mixes into fine-tuning batches.
 Before writing anything, every graph runs through Dawn and through the WebAssembly build and must match tinygrad on the
 CPU: inference on 32 inputs, the training step for 5 steps from these weights on fixed batches (losses and all state)."""
-import gzip, hashlib, json, os, pathlib, platform, sys, time
+import functools, gzip, hashlib, json, os, pathlib, platform, sys, time
 import numpy as np
 
 def dawn_library() -> str:
@@ -86,9 +86,9 @@ def inference(name:str, source:pathlib.Path):
   return (lambda x: {"logits": model(x)}), {"x": Tensor.zeros(1, 784).contiguous().realize()}, nn.state.get_state_dict(model)
 
 def training(name:str, source:pathlib.Path):
-  model = load_model(name, source)
-  opt = finetune.make_optimizer(model)
-  return finetune.make_step(model, opt), finetune.inputs(finetune.RECIPE["batch"]), finetune.training_state(model, opt)
+  model, recipe = load_model(name, source), finetune.RECIPES[name]
+  opt = finetune.make_optimizer(model, recipe)
+  return finetune.make_step(model, opt, recipe), finetune.inputs(recipe["batch"]), finetune.training_state(model, opt)
 
 def initial_state(name:str, source:pathlib.Path) -> dict[str, np.ndarray]:
   """The training state before the first step, on the CPU: the weights, zero moments, Adam's step products at 1."""
@@ -143,7 +143,7 @@ def modules(name:str, source:pathlib.Path, version:str, graphs:dict, wasm:dict, 
       "// const model = await load(); const logits = await model(Float32Array(784) in -1..1) -> Float32Array(10)\n"
       f"export const load = (url = {weights}) => loadWasmModel(url, graph, wasm);\n",
     f"{name}.train.js": header(source) + "// The fine-tuning step of finetune.py, for WebGPU and for WebAssembly, and the state it keeps.\n"
-      f"export const recipe = {dump(finetune.RECIPE)};\nexport const noisePerImage = {finetune.NOISE};\n"
+      f"export const recipe = {dump(finetune.RECIPES[name])};\nexport const noisePerImage = {finetune.NOISE};\n"
       f"export const state = {dump(spec)};\nexport const graphs = {{webgpu: {dump(graphs['train']['webgpu'])}, wasm: {dump(wasm['train'])}}};\n"
       f'export const wasm = new URL("{name}.train.wasm", import.meta.url);\n'}
 
@@ -153,11 +153,11 @@ def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path) -> dict:
   start = time.perf_counter()
   with Context(DEV="CPU"): reference = load_model(name, source)
   weights = {k: v.numpy() for k, v in nn.state.get_state_dict(reference).items()}
-  graphs = {kind: {t: graph_of(t, lambda: build(name, source)) for t in TARGETS} for kind, build in (("infer", inference), ("train", training))}
+  graphs = {kind: {t: graph_of(t, functools.partial(build, name, source)) for t in TARGETS} for kind, build in (("infer", inference), ("train", training))}
   wasm, binaries = {}, {}
   for kind in graphs: wasm[kind], binaries[kind] = build(graphs[kind]["wasm"])
   with Context(DEV="CPU"): expected = reference(Tensor(check_inputs())).numpy()
-  state, batches = initial_state(name, source), check_batches(finetune.RECIPE["batch"])
+  state, batches = initial_state(name, source), check_batches(finetune.RECIPES[name]["batch"])
   losses, trained = reference_steps(name, source, batches)
   errors = {f"{kind} {target}": check(name, replay(), *args) for kind, check, args in (("infer", check_inference, (expected,)), ("train", check_training, (batches, losses, trained)))
             for target, replay in (("webgpu", lambda: DawnReplay(graphs[kind]["webgpu"], state)), ("wasm", lambda: WasmReplay(wasm[kind], binaries[kind], state)))}
@@ -172,7 +172,9 @@ def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path) -> dict:
 
 def write_replay(out_dir:pathlib.Path) -> pathlib.Path:
   """finetune.replay_sample() as gzipped safetensors: images U8 (N,784), labels U8 (N,). mtime 0: the same bytes every time."""
-  images, labels = finetune.replay_sample()
+  sizes = {r["replay"] for r in finetune.RECIPES.values()}
+  assert len(sizes) == 1, "both models mix in the same replay sample"
+  images, labels = finetune.replay_sample(sizes.pop())
   data = gzip.compress(safetensors_bytes({"images": images, "labels": labels.astype(np.uint8)}), mtime=0)
   (path := out_dir / "data" / "replay.safetensors.gz").parent.mkdir(parents=True, exist_ok=True)
   save_atomic(path, lambda p: pathlib.Path(p).write_bytes(data))
@@ -189,7 +191,7 @@ def main(argv:list[str]) -> int:
             f"{r['kernels']['train']['webgpu']} and {r['kernels']['train']['wasm']} for a training step; largest difference from tinygrad on CPU "
             f"{max(r['errors'].values()):.1e}; {r['seconds']} s -> {out_dir / name}/: " + ", ".join(f"{f} ({n} B)" for f, n in r["bytes"].items()))
     replay = write_replay(out_dir)
-    print(f"replay sample of {finetune.RECIPE['replay']} MNIST training digits -> {replay} ({replay.stat().st_size} B)")
+    print(f"replay sample of MNIST training digits -> {replay} ({replay.stat().st_size} B)")
   except (ExportError, GraphError, WasmBuildError, ValueError) as e: sys.exit(f"error: {e}")
   return 0
 

@@ -10,14 +10,19 @@ from tinygrad.helpers import Context
 from training import to_model_range, warp
 from mnist_data import load_mnist
 
-# batch: images per step, of which `personal` are the person's examples (drawn with replacement; the newest always
-# among them) and the rest ordinary digits from the replay sample, so that the model keeps reading everyone else;
-# steps: Adam steps each time the person teaches a digit; angle (degrees), scale, shift (px): the warp's ranges;
-# replay: how many ordinary digits (MNIST training images) the page fetches to mix in
-RECIPE = {"batch": 32, "personal": 16, "steps": 12, "lr": 3e-4, "angle": 10.0, "scale": 0.1, "shift": 1.5, "replay": 1024}
+# Per model: batch: images per step, of which `personal` are the person's examples (drawn with replacement; the newest
+# always among them) and the rest ordinary digits from the replay sample, so that the model keeps reading everyone else;
+# steps: Adam steps each time the person teaches a digit, repeated up to `rounds` times while the model still misreads
+# that drawing; lr: Adam's; angle (degrees), scale, shift (px): the warp's
+# ranges; replay: how many ordinary digits (MNIST training images) the page fetches to mix in. Chosen on writers 1-10
+# with models trained on pen writers 11-30 (bench/finetune_recipe.py; Classifier/HYPERPARAMETERS.md has the sweep).
+RECIPES = {
+  "mlp": {"batch": 16, "personal": 8, "steps": 6, "rounds": 4, "lr": 1e-4, "angle": 10.0, "scale": 0.1, "shift": 1.5, "replay": 1024},
+  "cnn": {"batch": 16, "personal": 12, "steps": 6, "rounds": 4, "lr": 1e-4, "angle": 10.0, "scale": 0.1, "shift": 1.5, "replay": 1024},
+}
 NOISE = 4  # uniform -1..1 numbers per image that drive its warp: rotation, zoom, shift in x, shift in y
 
-def make_step(model, opt, recipe:dict=RECIPE):
+def make_step(model, opt, recipe:dict):
   """step(x (B,784) in -1..1, y (B,) int32, noise (B,NOISE) in -1..1) -> {"loss": (1,)}; updates weights and opt."""
   def step(x:Tensor, y:Tensor, noise:Tensor) -> dict[str, Tensor]:
     with Context(TRAINING=1):
@@ -30,7 +35,7 @@ def make_step(model, opt, recipe:dict=RECIPE):
       return {"loss": loss.reshape(1)}
   return step
 
-def make_optimizer(model, recipe:dict=RECIPE) -> nn.optim.Optimizer:
+def make_optimizer(model, recipe:dict) -> nn.optim.Optimizer:
   return nn.optim.Adam(list(nn.state.get_state_dict(model).values()), lr=recipe["lr"])
 
 def training_state(model, opt) -> dict[str, Tensor]:
@@ -44,7 +49,7 @@ def inputs(batch:int) -> dict[str, Tensor]:
   return {"x": (Tensor.rand(batch, 784) * 2 - 1).realize(), "y": Tensor.randint(batch, high=10).realize(),
           "noise": (Tensor.rand(batch, NOISE) * 2 - 1).realize()}
 
-def replay_sample(size:int=RECIPE["replay"], seed:int=0) -> tuple[np.ndarray, np.ndarray]:
+def replay_sample(size:int, seed:int=0) -> tuple[np.ndarray, np.ndarray]:
   """The ordinary digits the page mixes into each batch: `size` MNIST training images (uint8 (size,784)) and labels."""
   X, Y, _, _ = load_mnist()
   pick = np.random.default_rng(seed).choice(len(X), size, replace=False)

@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 missing=()
 command -v clang >/dev/null || missing+=(clang)                      # tinygrad's CPU backend compiles with it
+command -v wasm-ld >/dev/null || missing+=(lld)                      # links the WebAssembly kernels export_webgpu.py builds
 compgen -G "/usr/share/vulkan/icd.d/lvp_icd*.json" >/dev/null || missing+=(mesa-vulkan-drivers)  # Dawn's Vulkan without a GPU
 command -v chromium >/dev/null || missing+=(chromium)                 # the browser tests drive it
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)  # Debian's own python3 ships venv apart

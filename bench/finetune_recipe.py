@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Chooses the page's fine-tuning recipe (finetune.RECIPE) in Python, with the very step the page runs (finetune.make_step,
+"""Chooses the page's fine-tuning recipe (finetune.RECIPES) in Python, with the very step the page runs (finetune.make_step,
 tinygrad on the CPU) and the page's batch sampling (Classifier/js/learning.js, mirrored in `batches` below).
 
 For each held-out writer (default 21-30: models trained with pen writers 1-20 only, --weights), the first `--teach`
 digits of each class are taught one at a time, in the writer's order, as the page teaches them; then the writer's
 other digits are classified. Also the MNIST test accuracy after the writer's teaching (and with --mnist-after 100, after
-the first 10 digits of each class). Recipes are given as JSON overrides of finetune.RECIPE:
+the first 10 digits of each class). Recipes are given as JSON overrides of finetune.RECIPES[model]:
   python bench/finetune_recipe.py --weights /tmp/held --recipes '{}' '{"steps": 4}' '{"lr": 1e-3, "personal": 8}'
 The pen digits are placed with seed 1 and rendered by pendigits.py, as the page's preprocess.js renders them."""
 import argparse, json, pathlib, sys, time
@@ -40,8 +40,10 @@ def teach(name:str, weights:pathlib.Path, recipe:dict, taught:list, seed:int):
   rng, examples, losses = np.random.default_rng(seed), [], []
   for image, label in taught:
     examples.append((image.reshape(784).astype(np.float32) / 127.5 - 1, label))
-    for b in batches(examples, len(examples) - 1, replay, recipe, rng):
-      losses.append(step(*[Tensor(b[k]) for k in ("x", "y", "noise")])["loss"].item())
+    for _ in range(recipe["rounds"]):  # as the page does: more rounds while it still misreads the taught drawing
+      for b in batches(examples, len(examples) - 1, replay, recipe, rng):
+        losses.append(step(*[Tensor(b[k]) for k in ("x", "y", "noise")])["loss"].item())
+      if model(Tensor(examples[-1][0]).reshape(1, 784)).argmax().item() == label: break
   return model, losses
 
 def firsts(labels:np.ndarray, per_class:int) -> np.ndarray:
@@ -63,8 +65,8 @@ def main():
   first, last = map(int, args.writers.split("-"))
   results = []
   for change in args.recipes:
-    recipe = {**finetune.RECIPE, **json.loads(change)}
     for name in args.models.split(","):
+      recipe = {**finetune.RECIPES[name], **json.loads(change)}
       weights = args.weights / f"{name}.safetensors"
       row = {"model": name, "recipe": recipe, "writers": {}, "mnist_before": accuracy(load_model(name, weights), X_test, Y_test)}
       start, mnist_after = time.perf_counter(), []
@@ -87,6 +89,6 @@ def main():
       print(f"{name} {change}: mean {row['mean_before']:.2f}% -> {row['mean_after']:.2f}%, worst writer {row['worst_after']:.2f}%, "
             f"MNIST {row['mnist_before']:.2f}% -> at least {row['mnist_after_min']:.2f}% ({row['seconds']} s)", flush=True)
       results.append(row)
-  if args.json: args.json.write_text(json.dumps(results, indent=1))
+      if args.json: args.json.write_text(json.dumps(results, indent=1))
 
 if __name__ == "__main__": main()

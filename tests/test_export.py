@@ -3,24 +3,37 @@ import numpy as np
 import pytest
 from tinygrad import Tensor, nn
 from conftest import run_script
-import export_webgpu
+import export_webgpu, wasm_kernels
 from export_webgpu import ExportError
 
-def graph_of(module_path) -> dict:
-  return json.loads(re.search(r"export const graph = (\{.*?\});\n", module_path.read_text(), re.S).group(1))
+def module_value(path, name:str):
+  """The JSON value of `export const <name> = ...;` in a generated module."""
+  return json.loads(re.search(rf"^export const {name} = (.*?);$", path.read_text(), re.M).group(1))
 
-@pytest.mark.parametrize("name,kernels", [("mlp", 3), ("cnn", 3)])
-def test_export_writes_a_checked_module_and_weights(exported_site, name, kernels):
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_export_writes_checked_modules_and_weights(exported_site, name):
   site, _, weights_dir, run = exported_site
-  assert re.search(rf"{name}: {kernels} kernels, max error \S+ vs CPU", run.stdout)
-  graph = graph_of(site / name / f"{name}.js")
-  assert len(graph["kernels"]) == kernels and all("@compute" in k["code"] for k in graph["kernels"])
-  kinds = [b["kind"] for b in graph["buffers"]]
-  assert kinds.count("input") == 1 and kinds.count("output") == 1
-  state = nn.state.safe_load(str(site / name / f"{name}.webgpu.safetensors"))
-  trained = nn.state.safe_load(str(weights_dir / f"{name}.safetensors"))
-  assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state"} == {k: v.numel() * 4 for k, v in state.items()}
-  for k in trained: np.testing.assert_array_equal(state[k].numpy(), trained[k].numpy())
+  assert re.search(rf"{name}: 3 kernels \(WebGPU\) and 3 \(WebAssembly\) for inference, \d+ and \d+ for a training step; largest difference", run.stdout)
+  folder = site / name
+  trained, shipped = nn.state.safe_load(str(weights_dir / f"{name}.safetensors")), nn.state.safe_load(str(folder / f"{name}.webgpu.safetensors"))
+  for k in trained: np.testing.assert_array_equal(shipped[k].numpy(), trained[k].numpy())
+  sizes = {k: v.numel() * 4 for k, v in shipped.items()}
+  for module in (f"{name}.js", f"{name}.cpu.js"):
+    graph = module_value(folder / module, "graph")
+    assert [i["name"] for i in graph["inputs"]] == ["x"] and [o["name"] for o in graph["outputs"]] == ["logits"]
+    assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state"} == sizes
+  assert all("@compute" in k["code"] for k in module_value(folder / f"{name}.js", "graph")["kernels"])
+  state, graphs = module_value(folder / f"{name}.train.js", "state"), json.loads(re.search(r"^export const graphs = \{webgpu: (.*), wasm: (.*)\};$",
+                  (folder / f"{name}.train.js").read_text(), re.M).expand(r'{"webgpu": \1, "wasm": \2}'))
+  assert {s["name"] for s in state if s["init"] == "weights"} == set(sizes)
+  assert {s["name"]: s["init"] for s in state if s["name"].startswith("adam.") and not s["name"].startswith(("adam.m.", "adam.v."))} == \
+         {"adam.b1_t": 1.0, "adam.b2_t": 1.0, "adam.lr": pytest.approx(export_webgpu.finetune.RECIPES[name]["lr"])}
+  for graph in graphs.values():
+    assert [i["name"] for i in graph["inputs"]] == ["x", "y", "noise"] and [o["name"] for o in graph["outputs"]] == ["loss"]
+    assert {b["name"] for b in graph["buffers"] if b["kind"] == "state"} == {s["name"] for s in state}
+  for wasm in (f"{name}.cpu.wasm", f"{name}.train.wasm"):
+    module = (folder / wasm).read_bytes()
+    assert module[:4] == b"\0asm" and 11 not in wasm_kernels.sections(module), "a module with data of its own would overwrite another's"
 
 def test_missing_weights_name_the_training_command(tmp_path):
   r = run_script("export_webgpu.py", {"WEIGHTS_DIR": str(tmp_path), "OUT_DIR": str(tmp_path / "out")}, "convnet")
@@ -37,12 +50,27 @@ def test_weights_of_the_wrong_shape_name_the_tensor(tmp_path, trained):
   r = run_script("export_webgpu.py", {"WEIGHTS_DIR": str(tmp_path), "OUT_DIR": str(tmp_path / "out")}, "cnn")
   assert r.returncode != 0 and "c2.weight" in r.stderr and "(16, 8, 5, 5)" in r.stderr and not (tmp_path / "out").exists()
 
-def test_a_wrong_kernel_is_caught_and_nothing_is_written(tmp_path, trained, monkeypatch):
-  real = export_webgpu.kernel_graph
-  def with_one_output_missed(*args):
-    graph = real(*args)
-    graph["kernels"][-1]["workgroups"] = [1, 1, 1]  # the last kernel then computes only its first logits
-    return graph
-  monkeypatch.setattr(export_webgpu, "kernel_graph", with_one_output_missed)
-  with pytest.raises(ExportError, match="differ from tinygrad on CPU"): export_webgpu.export("cnn", trained["cnn"][0], tmp_path / "out")
+def wrong_launch(graph:dict) -> dict:
+  """The last kernel launched with one workgroup: it then computes only the start of its output."""
+  graph["kernels"][-1]["workgroups"] = [1, 1, 1]
+  return graph
+
+def last_kernel_dropped(graph:dict) -> dict:
+  """The graph without its last kernel: in a training step, one tensor of the update is never written."""
+  graph["kernels"] = graph["kernels"][:-1]
+  return graph
+
+@pytest.mark.parametrize("kind,target,spoil,message", [
+  ("infer", "webgpu", wrong_launch, "exported webgpu inference differs from tinygrad on CPU"),
+  ("infer", "wasm", last_kernel_dropped, "exported wasm inference differs from tinygrad on CPU"),
+  ("train", "webgpu", last_kernel_dropped, "exported webgpu training step differs from tinygrad's own step on CPU"),
+  ("train", "wasm", last_kernel_dropped, "exported wasm training step differs from tinygrad's own step on CPU"),
+])
+def test_a_wrong_kernel_is_caught_and_nothing_is_written(tmp_path, trained, monkeypatch, kind, target, spoil, message):
+  real, builders = export_webgpu.graph_of, {"infer": export_webgpu.inference, "train": export_webgpu.training}
+  def spoiled(t, build):
+    graph = real(t, build)
+    return spoil(graph) if t == target and build.func is builders[kind] else graph
+  monkeypatch.setattr(export_webgpu, "graph_of", lambda t, build: spoiled(t, build))
+  with pytest.raises(ExportError, match=message): export_webgpu.export("cnn", trained["cnn"][0], tmp_path / "out")
   assert not list((tmp_path / "out").rglob("*.*"))

@@ -32,7 +32,7 @@ async function cpuEngine(name, learned) {
   const model = await load(weightsUrl(name));
   if (learned.weights) model.session.writeState(learned.weights);
   return { backend: "cpu", predict: model, shipped: model.weights, session: model.session, version: weightsVersion,
-           train: (batches, fresh) => trainInWorker(name, model.session, Object.keys(model.weights), batches, fresh) };
+           train: async (batches, fresh) => ({ ...await trainInWorker(name, model.session, Object.keys(model.weights), batches, fresh), backend: "cpu" }) };
 }
 
 async function webgpuEngine(name, device, learned) {
@@ -58,17 +58,29 @@ async function webgpuEngine(name, device, learned) {
       return current.run(x);
     }
   }
+  // The first training compiles the training pipelines (seconds on a software GPU); meanwhile that job runs on the
+  // CPU, from and back into the GPU's weights, so that teaching answers as fast as the first prediction did.
+  let compiling = null;  // {session, ready: Promise}
   async function train(batches, fresh) {
     if (current.lost) await reopen();
-    const { session } = current.run, { state, graphs } = await trainModule(name);
-    for (const s of state) {
-      if (s.init !== "weights" && (fresh || !session.hasState(s.name))) session.writeState({ [s.name]: filled(s) });
+    const { session } = current.run, weightNames = Object.keys(current.run.weights);
+    if (!session.hasGraph("train")) {
+      if (compiling?.session !== session) compiling = { session, ready: addTraining(session) };
+      compiling.ready.catch(() => { compiling = null; });  // tried again at the next training
+      return { ...await trainInWorker(name, session, weightNames, batches, true), backend: "cpu" };
     }
-    if (!session.hasGraph("train")) await session.addGraph("train", graphs.webgpu);
+    if (fresh) await resetOptimizer(session);
     let last;
     for (const [i, batch] of batches.entries()) last = session.run("train", batch, { read: i === batches.length - 1 });
     const { loss } = await last;  // the steps before it only queue their work
-    return { losses: [loss[0]], weights: await session.readState(Object.keys(current.run.weights)) };
+    return { losses: [loss[0]], weights: await session.readState(weightNames), backend: "webgpu" };
+  }
+  async function addTraining(session) {
+    await resetOptimizer(session);
+    await session.addGraph("train", (await trainModule(name)).graphs.webgpu);
+  }
+  async function resetOptimizer(session) {
+    for (const s of (await trainModule(name)).state) if (s.init !== "weights") session.writeState({ [s.name]: filled(s) });
   }
   return { backend: "webgpu", predict, train, version: weightsVersion, get shipped() { return current.run.weights; },
            get session() { return current.run.session; }, get device() { return current.device; } };
@@ -110,7 +122,8 @@ class Classifier extends EventTarget {
   get weightSizes() { return Object.fromEntries(Object.entries(this.#engine.shipped).map(([k, v]) => [k, v.byteLength])); }
 
   // One fine-tuning step per batch ({x, y, noise}, see learning.js) on the current backend, then predict() uses the
-  // weights it learned. Resolves to {losses, weights}: the loss of the last step at least, and the new weights.
+  // weights it learned. Resolves to {losses, weights, backend}: the loss of the last step at least, the new weights,
+  // and the backend that computed them (the CPU while WebGPU compiles its training pipelines).
   async train(batches) {
     const engine = this.#engine, fresh = this.#fresh;
     this.#fresh = false;

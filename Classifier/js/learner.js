@@ -14,6 +14,7 @@ export class Learner extends EventTarget {
   #running = null;        // the model being trained, or null
   #generation = 0;        // bumped by reset(): a job started before it does not touch what comes after
   error = null;           // the last training failure, for the page to show
+  lastBackend = "";       // the backend that computed the last training ("webgpu" or "cpu")
 
   // -> {learner, notices}
   static async open() {
@@ -54,6 +55,7 @@ export class Learner extends EventTarget {
       }
     }
     this.#models.set(name, { classifier, learned });
+    this.#dispatch("change");
     this.#catchUp(name);
     return notice;
   }
@@ -111,10 +113,16 @@ export class Learner extends EventTarget {
     const [{ recipe, noisePerImage }, replay] = await Promise.all([import(`../${name}/${name}.train.js`), loadReplay()]);
     let weights = null;
     while (generation === this.#generation && model.learned < this.#examples.length) {
-      const newest = model.learned;
-      ({ weights } = await classifier.train(teachingBatches(this.#examples.slice(0, newest + 1), newest, replay, recipe, noisePerImage)));
-      if (generation !== this.#generation) return classifier.setWeights(null);  // reset while it trained: back to the shipped weights
+      const newest = model.learned, example = this.#examples[newest];
+      let backend;
+      for (let round = 0; round < recipe.rounds; round++) {  // more rounds while it still misreads the taught drawing
+        ({ weights, backend } = await classifier.train(teachingBatches(this.#examples.slice(0, newest + 1), newest, replay, recipe, noisePerImage)));
+        if (generation !== this.#generation) return classifier.setWeights(null);  // reset while it trained: back to the shipped weights
+        const logits = await classifier.predict(example.input);
+        if (logits.indexOf(Math.max(...logits)) === example.label) break;
+      }
       model.learned = newest + 1;
+      this.lastBackend = backend;
       this.#dispatch("learned", name);
     }
     if (weights && generation === this.#generation) await this.#store?.saveModel(name, classifier.weightsVersion, model.learned, weights).catch(() => {});

@@ -35,7 +35,7 @@ export class PersonalPanel {
   show() {
     const model = this.#app.model(), state = this.#learner.stateOf(model), count = this.#learner.exampleCount;
     const digits = `${count} of your digit${count === 1 ? "" : "s"}`;
-    Object.assign(this.#page.personal.dataset, { state, examples: String(count) });
+    Object.assign(this.#page.personal.dataset, { state, examples: String(count), backend: this.#learner.lastBackend });
     this.#page.personal.textContent = {
       shipped: "Not taught yet: when it misreads your digit, say which digit it is.",
       learning: `The ${LABELS[model]} is learning your handwriting… (${digits} so far)`,

@@ -30,15 +30,20 @@ export class PersonalStore {
   // cannot be opened at all gives store null (the page then learns for this visit only) and a notice. A model's record
   // is checked when that model is loaded (recordProblem), against the weights it is loaded with.
   static async load() {
-    let db;
-    try { db = await openDatabase(); } catch (error) {
+    try { return await PersonalStore.#load(); } catch (error) {
       return { store: null, examples: [], records: {}, notices: [`Your digits cannot be kept in this browser (${error?.message ?? error}): what the page learns lasts until you leave.`] };
     }
-    const store = new PersonalStore(db);
-    if (![EXAMPLES, MODELS].every((name) => db.objectStoreNames.contains(name))) {
-      await store.clear();
-      return { store, examples: [], records: {}, notices: ["The saved digits were in an unknown format, so they were discarded."] };
+  }
+
+  static async #load() {
+    const db = await openDatabase();
+    if (![EXAMPLES, MODELS].every((name) => db.objectStoreNames.contains(name))) {  // not ours: made anew
+      db.close();
+      await request(indexedDB.deleteDatabase(DB_NAME));
+      return { store: new PersonalStore(await openDatabase()), examples: [], records: {},
+               notices: ["The saved digits were in an unknown format, so they were discarded."] };
     }
+    const store = new PersonalStore(db);
     const tx = db.transaction([EXAMPLES, MODELS]);
     const [examples, records] = await Promise.all([request(tx.objectStore(EXAMPLES).getAll()), request(tx.objectStore(MODELS).getAll())]);
     if (!examples.every(isExample)) {
