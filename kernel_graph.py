@@ -6,7 +6,7 @@ it, in order, and for each kernel argument the buffer it is, with that buffer's 
   constant  read but never written by the kernels: its values travel with the graph
   scratch   everything else: written before it is read within one call
 Two targets: "webgpu" (WGSL kernels from tinygrad's WEBGPU backend) and "wasm" (C kernels from tinygrad's CPU
-backend, unoptimized loops that clang vectorizes for WebAssembly SIMD, see wasm_kernels.py)."""
+backend, which wasm_kernels.py compiles to WebAssembly SIMD)."""
 import numpy as np
 from tinygrad import Tensor, TinyJit, dtypes
 from tinygrad.helpers import Context
@@ -14,10 +14,9 @@ from tinygrad.uop.ops import Ops
 from tinygrad.engine.realize import get_call_arg_uops, get_call_outs_ins
 
 DTYPES = {dtypes.float32: "F32", dtypes.int32: "I32", dtypes.uint32: "U32"}  # safetensors' names
-# tinygrad settings per target: the device, and for wasm plain loops on one thread (clang vectorizes them better than
-# tinygrad's x86-tuned float4 code, and a browser runs them on one thread),
-# without sub-buffer views; JIT=2: every kernel its own call, none batched into a device graph
-TARGETS = {"webgpu": dict(DEV="WEBGPU", JIT=2), "wasm": dict(DEV="CPU", JIT=2, NOOPT=1, NUM_CPU_THREADS=1, NO_MEMORY_PLANNER=1)}
+# tinygrad settings per target: the device; for wasm one thread (a browser runs the kernels on one) and no sub-buffer
+# views; JIT=2: every kernel its own call, none batched into a device graph
+TARGETS = {"webgpu": dict(DEV="WEBGPU", JIT=2), "wasm": dict(DEV="CPU", JIT=2, NUM_CPU_THREADS=1, NO_MEMORY_PLANNER=1)}
 MAX_CONSTANT_VALUES = 4096
 
 class GraphError(Exception): pass
@@ -74,8 +73,9 @@ def tensor_spec(name:str, t:Tensor) -> dict: return {"name": name, "dtype": DTYP
 
 def state_spec(state:dict[str, Tensor]) -> list[dict]: return [tensor_spec(k, v) for k, v in state.items()]
 
-def graph_of(target:str, build) -> dict:
-  """build() -> (fn, inputs, state), all made on the target's device; its graph, captured there."""
-  with Context(**TARGETS[target]):
+def graph_of(target:str, build, **settings) -> dict:
+  """build() -> (fn, inputs, state), all made on the target's device; its graph, captured there (tinygrad `settings`
+  override the target's)."""
+  with Context(**{**TARGETS[target], **settings}):
     fn, inputs, state = build()
     return describe(capture(fn, inputs), inputs, state, target)

@@ -32,13 +32,17 @@ def main():
         context, page = new_page(browser)
         page.goto(base + f"bench/pages/{library}_train.html")
         page.wait_for_function("window.ready === true")
-        r = page.evaluate("(options) => window.timeSteps(options)", {"model": model, "backend": backend, "batch": recipe["batch"],
-                          "lr": recipe["lr"], "warmup": args.warmup, "steps": args.steps})
-        context.close()
+        try: r = page.evaluate("(options) => window.timeSteps(options)", {"model": model, "backend": backend, "batch": recipe["batch"],
+                               "lr": recipe["lr"], "warmup": args.warmup, "steps": args.steps})
+        except Exception as e:  # TF.js's wasm backend has no kernel for some gradients (Conv2DBackpropFilter)
+          results[f"{model} {library} {backend}"] = {"error": str(e).splitlines()[0]}
+          print(f"{model} {library:4} {backend:6}: cannot train: {str(e).splitlines()[0]}", flush=True)
+          continue
+        finally: context.close()
         row = {"median": statistics.median(r["times"]), "p90": pct(r["times"], 90), "backend": r["backend"], "losses": r["losses"][:3]}
         results[f"{model} {library} {backend}"] = row
         print(f"{model} {library:4} {backend:6} (ran on {r['backend']}): median {row['median']:.2f} ms, p90 {row['p90']:.2f} ms per step of {recipe['batch']}", flush=True)
-      tfjs = min(results[f"{model} tfjs {b}"]["median"] for b in ("webgpu", "wasm", "cpu"))
+      tfjs = min(results[f"{model} tfjs {b}"].get("median", float("inf")) for b in ("webgpu", "wasm", "cpu"))
       for backend in ("webgpu", "wasm"):
         print(f"{model}: ours on {backend} / faster TF.js = {results[f'{model} ours {backend}']['median'] / tfjs:.2f}x")
     results["machine"] = machine_info(browser.version)
