@@ -5,6 +5,9 @@ import numpy as np
 from tinygrad import Tensor, TinyJit, Device, nn, dtypes
 from tinygrad.helpers import BEAM, Context, getenv, trange
 from mnist_data import load_mnist
+import cpu_threads
+
+cpu_threads.enable()  # tinygrad's CPU runtime would run the slices of each threaded kernel one after another, on one core
 
 @dataclass(frozen=True)
 class Settings:
