@@ -5,6 +5,7 @@ Reads WEIGHTS_DIR/<name>.safetensors (default weights/) and writes into OUT_DIR/
   <name>.js, <name>.webgpu.safetensors   inference on WebGPU (WGSL) and the weights
   <name>.cpu.js, <name>.cpu.wasm         inference on the CPU (WebAssembly built from tinygrad's C kernels)
   <name>.train.js, <name>.train.wasm     the fine-tuning step (finetune.py) for both, loaded when the person first teaches
+  <name>.metrics.json                    how the weights were made (training's WEIGHTS_DIR/<name>.json without its curves)
 and, once for both, OUT_DIR/data/replay.safetensors.gz: the ordinary digits the page mixes into fine-tuning batches.
 Before writing anything, every graph runs through Dawn and through the WebAssembly build and must match tinygrad on the
 CPU: inference on 32 inputs, the training step for 5 steps from these weights on fixed batches (losses and all state)."""
@@ -170,6 +171,8 @@ def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path) -> dict:
   save_weights(reference, folder / f"{name}.webgpu.safetensors")
   version = hashlib.sha256((folder / f"{name}.webgpu.safetensors").read_bytes()).hexdigest()[:16]
   files = modules(name, source, version, graphs, wasm, state_init(state, set(weights)))
+  if (metrics := source.with_suffix(".json")).exists():  # how these weights were made, without the curves
+    files[f"{name}.metrics.json"] = json.dumps({k: v for k, v in json.loads(metrics.read_text()).items() if k != "history"}, indent=1) + "\n"
   for file, text in files.items(): save_atomic(folder / file, lambda p: pathlib.Path(p).write_text(text))
   for kind, file in (("infer", f"{name}.cpu.wasm"), ("train", f"{name}.train.wasm")): save_atomic(folder / file, lambda p: pathlib.Path(p).write_bytes(binaries[kind]))
   return {"model": name, "kernels": {k: {t: len(g["kernels"]) for t, g in v.items()} for k, v in graphs.items()}, "errors": errors,

@@ -6,6 +6,6 @@ from training import train
 
 DEFAULTS = dict(STEPS=10000, BATCH=256, LR=3e-3, SCHEDULE="cosine", LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
                 ANGLE=8, SCALE=0.1, SHIFT=2, ELASTIC=0, THICKNESS=0, WEIGHTS_DIR="weights",
-                EXTRA_DATA="", EXTRA_WRITERS="", EXTRA_REPEAT=4)
+                PEN_WRITERS="1-30", PEN_REPEAT=4, VALIDATION=5000)
 
 if __name__ == "__main__": train("cnn", ConvNet, DEFAULTS)

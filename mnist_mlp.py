@@ -6,6 +6,6 @@ from training import train
 
 DEFAULTS = dict(STEPS=8000, BATCH=128, LR=1e-3, SCHEDULE="cosine", LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
                 ANGLE=12, SCALE=0.15, SHIFT=2.5, ELASTIC=0, THICKNESS=0, WEIGHTS_DIR="weights",
-                EXTRA_DATA="", EXTRA_WRITERS="", EXTRA_REPEAT=8)
+                PEN_WRITERS="1-30", PEN_REPEAT=8, VALIDATION=5000)
 
 if __name__ == "__main__": train("mlp", MLP, DEFAULTS)

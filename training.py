@@ -1,11 +1,13 @@
 """What mnist_mlp.py and mnist_convnet.py share: settings from env vars, on-device augmentation, the training loop, outputs."""
-import importlib.metadata, json, math, os, pathlib, re, sys, tempfile, time
+import hashlib, importlib.metadata, json, math, os, pathlib, re, shlex, sys, tempfile, time
 from dataclasses import dataclass, asdict
 import numpy as np
 from tinygrad import Tensor, TinyJit, Device, nn, dtypes
 from tinygrad.helpers import BEAM, Context, getenv, trange
-from mnist_data import load_mnist
 import cpu_threads
+from kernel_search import announce_searches
+from models import load_model
+from training_data import training_data
 
 cpu_threads.enable()  # tinygrad's CPU runtime would run the slices of each threaded kernel one after another, on one core
 
@@ -26,9 +28,9 @@ class Settings:
   seed: int
   eval_every: int
   weights_dir: str
-  extra_data: str
-  extra_writers: str
-  extra_repeat: int
+  pen_writers: str
+  pen_repeat: int
+  validation: int
 
 # name: (type, check, what is allowed)
 RULES = {
@@ -43,9 +45,10 @@ RULES = {
   "SAMPLING": (str, lambda v: v in ("nearest", "bilinear"), "'nearest' or 'bilinear'"),
   "SEED": (int, lambda v: v >= 0, "an integer >= 0"), "EVAL_EVERY": (int, lambda v: v >= 1, "an integer >= 1"),
   "WEIGHTS_DIR": (str, lambda v: v != "", "a directory path"),
-  "EXTRA_DATA": (str, lambda v: v == "" or os.path.isfile(v), "'' or an .npz file (images, labels, writers) from bench/render_pendigits.py"),
-  "EXTRA_WRITERS": (str, lambda v: re.fullmatch(r"(\d+-\d+)?", v) is not None, "'' (all) or a range of writer ids like 1-20"),
-  "EXTRA_REPEAT": (int, lambda v: v >= 1, "an integer >= 1"),
+  "PEN_WRITERS": (str, lambda v: v == "none" or re.fullmatch(r"(\d+)-(\d+)", v) is not None and 1 <= int(v.split("-")[0]) <= int(v.split("-")[1]) <= 30,
+                  "'none' (MNIST alone) or a range of pen writers like 1-30 or 1-20"),
+  "PEN_REPEAT": (int, lambda v: v >= 1, "an integer >= 1"),
+  "VALIDATION": (int, lambda v: 1000 <= v <= 20000, "an integer in [1000, 20000]"),
 }
 
 def read_settings(defaults:dict) -> Settings:
@@ -60,17 +63,6 @@ def read_settings(defaults:dict) -> Settings:
       sys.exit(2)
     values[name.lower()] = value
   return Settings(**values)
-
-def with_extra_digits(X:np.ndarray, Y:np.ndarray, s:Settings) -> tuple[np.ndarray, np.ndarray]:
-  """MNIST plus the chosen writers' digits from EXTRA_DATA, repeated EXTRA_REPEAT times: an explicit opt-in, off by default."""
-  try: extra = {k: np.load(s.extra_data)[k] for k in ("images", "labels", "writers")}
-  except (OSError, ValueError, KeyError) as e:
-    print(f"error: EXTRA_DATA={s.extra_data!r} is not an .npz with images, labels and writers ({e})", file=sys.stderr)
-    sys.exit(2)
-  first, last = map(int, s.extra_writers.split("-")) if s.extra_writers else (0, np.inf)
-  keep = (extra["writers"] >= first) & (extra["writers"] <= last)
-  print(f"training on MNIST plus {keep.sum()} digits of writers {s.extra_writers or 'all'} from {s.extra_data}, x{s.extra_repeat}")
-  return np.concatenate([X] + [extra["images"][keep]] * s.extra_repeat), np.concatenate([Y] + [extra["labels"][keep].astype(np.uint8)] * s.extra_repeat)
 
 def uniform(*shape:int, amount:float) -> Tensor: return (Tensor.rand(*shape) * 2 - 1) * amount
 
@@ -122,8 +114,8 @@ def sample(x:Tensor, sx:Tensor, sy:Tensor, how:str) -> Tensor:
 
 def to_model_range(ink:Tensor) -> Tensor: return ink * 2 - 1   # ink 0..1 -> -1..1, as the page feeds the model
 
-def test_set_evaluator(model, X:np.ndarray, Y:np.ndarray, chunk:int=1000):
-  """Returns accuracy() in % over the whole test set, in equal chunks so one jitted set of kernels serves them all."""
+def evaluator(model, X:np.ndarray, Y:np.ndarray, chunk:int=1000):
+  """Returns accuracy() in % over all of X, in equal chunks so one jitted set of kernels serves them all."""
   # each chunk its own buffer: the JIT would read views of one buffer at the offset it captured
   chunks = [(to_model_range(Tensor(X[i:i+chunk]).float().div(255)).reshape(-1, 784).realize(), Tensor(Y[i:i+chunk].astype("int32")).realize())
             for i in range(0, len(X), chunk)]
@@ -177,44 +169,65 @@ def make_train_step(model, opt, X_train:Tensor, Y_train:Tensor, s:Settings):
       return loss.realize(done)
   return train_step
 
+USER_ENVIRONMENT = dict(os.environ)  # before tinygrad picks its device and writes DEV into os.environ for its children
+
+# Below this many steps the one-time kernel search costs more than it saves (BEAM on a CPU, see train()).
+SEARCH_MIN_STEPS = 2000
+
 def train(name:str, make_model, defaults:dict) -> dict:
   s = read_settings(defaults)
-  # On a CPU, tinygrad's kernel search makes the step 2.3x (MLP) to 2.6x (CNN) faster for a one-time search that its
-  # disk cache keeps; BEAM=0 turns it off. GPUs are fast enough without it, and their runs stay reproducible.
-  if "BEAM" not in os.environ and Device.DEFAULT == "CPU": BEAM.value = 2
+  # On a CPU, tinygrad's kernel search makes the step 2-3x faster for a one-time search that its disk cache keeps;
+  # BEAM=0 turns it off, and short runs skip it. GPUs are fast enough without it, and their runs stay reproducible.
+  if "BEAM" not in os.environ and Device.DEFAULT == "CPU" and s.steps >= SEARCH_MIN_STEPS: BEAM.value = 2
+  if BEAM.value: announce_searches("about 10 minutes on 2 CPU cores")
+  data = training_data(s.validation, s.pen_writers, s.pen_repeat)
+  print(f"{name} on {Device.DEFAULT}: {data.summary}; {s.steps} steps of {s.batch}", flush=True)
   Tensor.manual_seed(s.seed)
   model = make_model()  # after the seed: tinygrad's own seed is the clock's second, and it would pick the initial weights
-  X_train, Y_train, X_test, Y_test = load_mnist()
-  if s.extra_data: X_train, Y_train = with_extra_digits(X_train, Y_train, s)
-  accuracy = test_set_evaluator(model, X_test, Y_test)
-  X_train, Y_train = Tensor(X_train).float().div(255).realize(), Tensor(Y_train.astype("int32")).realize()
+  validation_accuracy = evaluator(model, data.X_val, data.Y_val)
+  X_train, Y_train = Tensor(data.X_train).float().div(255).realize(), Tensor(data.Y_train.astype("int32")).realize()
   opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
   train_step = make_train_step(model, opt, X_train, Y_train, s)
 
   out = pathlib.Path(s.weights_dir)
   out.mkdir(parents=True, exist_ok=True)
   weights = out / f"{name}.safetensors"
-  history, best, lr, stale, start = {"step": [], "loss": [], "test_step": [], "test_acc": []}, -1.0, s.lr, 0, time.perf_counter()
+  history, best, lr, stale, start = {"step": [], "loss": [], "val_step": [], "val_acc": []}, -1.0, s.lr, 0, time.perf_counter()
   for i in (t := trange(s.steps)):
     loss = train_step().item()
     history["step"].append(i + 1); history["loss"].append(loss)
     if (i + 1) % s.eval_every == 0 or i + 1 == s.steps:
-      acc = accuracy()
+      acc = validation_accuracy()
       if s.schedule == "cosine": lr = opt.lr.item()
-      history["test_step"].append(i + 1); history["test_acc"].append(acc)
+      history["val_step"].append(i + 1); history["val_acc"].append(acc)
       if acc > best:
         best, stale = acc, 0
         save_weights(model, weights)
       elif s.schedule == "plateau" and (stale := stale + 1) >= s.patience:
         lr, stale = lr * s.lr_decay, 0
         opt.lr.assign(Tensor([lr], device=opt.lr.device, dtype=opt.lr.dtype)).realize()
-    t.set_description(f"loss {loss:6.3f} test {history['test_acc'][-1] if history['test_acc'] else 0:5.2f}% lr {lr:.1e}")
-  metrics = {"model": name, "best_test_accuracy": best, "final_test_accuracy": history["test_acc"][-1], "steps": s.steps,
-             "wall_time_s": round(time.perf_counter() - start, 1), "device": Device.DEFAULT, "tinygrad": importlib.metadata.version("tinygrad"),
-             "settings": asdict(s)}
+    t.set_description(f"loss {loss:6.3f} validation {history['val_acc'][-1] if history['val_acc'] else 0:5.2f}% lr {lr:.1e}")
+  metrics = {"model": name, "command": command(defaults), "settings": asdict(s), "device": Device.DEFAULT,
+             "tinygrad": importlib.metadata.version("tinygrad"), "data": data.summary, "data_sha256": data.checksums,
+             "wall_time_s": round(time.perf_counter() - start, 1), **final_accuracies(name, make_model, weights, data, best)}
   write_outputs(out / name, metrics, history)
-  print(f"best test accuracy {best:.2f}%\nweights: {weights}\nmetrics: {out / name}.json\nplot: {out / name}.png")
+  print(f"validation {best:.2f}% (the checkpoint kept); MNIST test {metrics['test_accuracy']:.2f}%" +
+        (f"; pen digits of writers left out {metrics['pen_heldout_accuracy']:.2f}%" if "pen_heldout_accuracy" in metrics else "") +
+        f"\nweights: {weights}\nmetrics: {out / name}.json\nplot: {out / name}.png")
   return metrics
+
+def final_accuracies(name:str, make_model, weights:pathlib.Path, data, validation:float) -> dict:
+  """The kept checkpoint, read back from its file: the test set, read this once, and the pen writers left out, if any."""
+  model = load_model(name, weights)
+  result = {"weights_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(), "validation_accuracy": validation,
+            "test_accuracy": evaluator(model, data.X_test, data.Y_test)()}
+  if len(data.X_pen_out): result["pen_heldout_accuracy"] = 100 * float((model(Tensor(data.X_pen_out.reshape(-1, 784)).float().div(127.5) - 1).argmax(-1).numpy() == data.Y_pen_out).mean())
+  return result
+
+def command(defaults:dict) -> str:
+  """The command that repeats this run: the settings changed from the script's defaults, then the script."""
+  changed = [f"{k}={shlex.quote(USER_ENVIRONMENT[k])}" for k in [*defaults, "DEV", "BEAM"] if k in USER_ENVIRONMENT]
+  return " ".join(changed + ["python", pathlib.Path(sys.argv[0]).name])
 
 def write_outputs(stem:pathlib.Path, metrics:dict, history:dict) -> None:
   import matplotlib
@@ -222,7 +235,7 @@ def write_outputs(stem:pathlib.Path, metrics:dict, history:dict) -> None:
   import matplotlib.pyplot as plt
   fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
   a.plot(history["step"], history["loss"], lw=0.6); a.set(xlabel="step", ylabel="training loss", yscale="log", title=stem.name)
-  b.plot(history["test_step"], history["test_acc"], marker="."); b.set(xlabel="step", ylabel="MNIST test accuracy (%)")
+  b.plot(history["val_step"], history["val_acc"], marker="."); b.set(xlabel="step", ylabel="validation accuracy (%)")
   fig.tight_layout()
   save_atomic(stem.with_suffix(".png"), lambda p: fig.savefig(p, format="png", dpi=100))
   plt.close(fig)

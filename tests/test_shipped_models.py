@@ -1,11 +1,14 @@
 """The models the page ships: the right architecture, and the accuracy targets on all 10,000 MNIST test digits."""
-import json, re
+import hashlib, json, pathlib, re
 import numpy as np
 import pytest
 from tinygrad import Tensor, nn
 from conftest import ROOT
 from models import load_model, MODELS
-from mnist_data import load_mnist
+from mnist_data import FILES, load_mnist
+import mnist_convnet, mnist_mlp, pendigits
+
+SCRIPTS = {"mlp": mnist_mlp, "cnn": mnist_convnet}
 
 TARGET = 99.0  # % of the MNIST test set, for each model
 
@@ -27,3 +30,15 @@ def test_shipped_model_meets_the_mnist_target(mnist_dir, name):
   accuracy = 100 * (predicted == Y).mean()
   print(f"{name}: {accuracy:.2f}% of the MNIST test set")
   assert accuracy >= TARGET
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_shipped_model_comes_from_the_default_command_and_says_how(name):
+  """Beside each shipped model, its metrics file: the script's default command (no variables), its settings, the
+  data's checksums and the weights' sha256, the checkpoint chosen on validation digits and the test set read once."""
+  metrics = json.loads((ROOT / "Classifier" / name / f"{name}.metrics.json").read_text())
+  script = SCRIPTS[name]
+  assert metrics["command"] == f"python {pathlib.Path(script.__file__).name}"
+  assert metrics["settings"] == {k.lower(): v for k, v in script.DEFAULTS.items()}
+  assert metrics["data_sha256"] == {**{f: sha for f, (sha, _) in FILES.items()}, "data/pendigits/pendigits.npz": pendigits.SHA256}
+  assert metrics["weights_sha256"] == hashlib.sha256(shipped(name).read_bytes()).hexdigest()
+  assert metrics["test_accuracy"] >= TARGET and metrics["validation_accuracy"] > 0 and metrics["device"] and metrics["tinygrad"] == "0.14.0"

@@ -1,4 +1,4 @@
-import json, math, pathlib, time
+import hashlib, json, math, pathlib, time
 import numpy as np
 import pytest
 from tinygrad import Tensor, nn
@@ -6,6 +6,8 @@ from conftest import run_script, ROOT, SHORT_TRAINING
 from models import MODELS, load_model
 from training import augment, make_train_step, read_settings, sample, Settings
 from mnist_convnet import DEFAULTS
+from mnist_data import FILES
+import pendigits
 
 def test_parameter_counts_and_output_shapes():
   assert {n: sum(p.numel() for p in nn.state.get_parameters(m())) for n, m in MODELS.items()} == {"mlp": 669706, "cnn": 5258}
@@ -60,22 +62,38 @@ def test_bad_setting_exits_2_and_writes_nothing(tmp_path, name, value):
   assert len(lines) == 1 and name in lines[0] and repr(value) in lines[0] and "expected" in lines[0]
   assert not (tmp_path / "out").exists()
 
-def test_extra_data_that_is_not_pen_digits_exits_2(tmp_path):
-  (bad := tmp_path / "pen.npz").write_bytes(b"not an npz")
-  r = run_script("mnist_convnet.py", {"EXTRA_DATA": str(bad), "WEIGHTS_DIR": str(tmp_path / "out"), "STEPS": "1"})
-  assert r.returncode == 2 and "EXTRA_DATA" in r.stderr and str(bad) in r.stderr and not (tmp_path / "out").exists()
+@pytest.mark.parametrize("value", ["31-40", "5", "20-1", "all"])
+def test_pen_writers_outside_the_data_exit_2(tmp_path, value):
+  r = run_script("mnist_convnet.py", {"PEN_WRITERS": value, "WEIGHTS_DIR": str(tmp_path / "out"), "STEPS": "1"})
+  assert r.returncode == 2 and "PEN_WRITERS" in r.stderr and repr(value) in r.stderr and not (tmp_path / "out").exists()
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
-def test_short_training_learns_and_writes_valid_outputs(trained, mnist_dir, name):
+def test_short_training_from_the_defaults_learns_and_writes_valid_outputs(trained, mnist_dir, name):
+  """The defaults train on MNIST less a validation split plus every pen writer; the checkpoint is chosen on the
+  validation digits and the test set is read once, at the end, for the metrics file."""
   out, run = trained[name]
   metrics = json.loads((out / f"{name}.json").read_text())
   losses = metrics["history"]["loss"]
   assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 * 0.8, "the loss did not go down"
-  assert metrics["best_test_accuracy"] > 50 and metrics["steps"] == 50 and metrics["settings"]["batch"] == 64
+  assert metrics["validation_accuracy"] == max(metrics["history"]["val_acc"]) > 50 and 50 < metrics["test_accuracy"] <= 100
+  assert metrics["settings"] | {"steps": 50, "batch": 64, "eval_every": 10} == metrics["settings"] and metrics["settings"]["pen_writers"] == "1-30"
+  assert metrics["data"].startswith("55,000 MNIST training digits + 7,494 pen digits of writers 1-30") and "5,000 MNIST training digits held out" in metrics["data"]
+  assert set(metrics["data_sha256"]) == {*FILES, "data/pendigits/pendigits.npz"} and metrics["data_sha256"]["data/pendigits/pendigits.npz"] == pendigits.SHA256
+  assert metrics["weights_sha256"] == hashlib.sha256((out / f"{name}.safetensors").read_bytes()).hexdigest()
+  script = {"mlp": "mnist_mlp.py", "cnn": "mnist_convnet.py"}[name]
+  assert metrics["command"].endswith(f"python {script}") and "STEPS=50" in metrics["command"] and metrics["device"] == "CPU"
   assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-  assert str(out / f"{name}.safetensors") in run.stdout and "test" in run.stderr
+  assert str(out / f"{name}.safetensors") in run.stdout and "validation" in run.stderr
+  assert f"{name} on CPU: 55,000 MNIST training digits" in run.stdout, "the run does not say what it trains on"
   load_model(name, out / f"{name}.safetensors")  # the right tensors, shapes and dtypes
   assert not list(out.glob("*.tmp")), "a temporary file was left behind"
+
+def test_leaving_pen_writers_out_reports_their_accuracy(tmp_path, mnist_dir):
+  r = run_script("mnist_convnet.py", {**SHORT_TRAINING, "PEN_WRITERS": "1-20", "WEIGHTS_DIR": str(tmp_path), "MNIST_DIR": str(mnist_dir)})
+  assert r.returncode == 0, r.stderr[-3000:]
+  metrics = json.loads((tmp_path / "cnn.json").read_text())
+  assert "writers 1-20" in metrics["data"] and 10 < metrics["pen_heldout_accuracy"] <= 100
+  assert f"pen digits of writers left out {metrics['pen_heldout_accuracy']:.2f}%" in r.stdout
 
 def test_same_seed_gives_the_same_weights_in_a_later_run(trained, mnist_dir, tmp_path):
   out, _ = trained["cnn"]
