@@ -5,10 +5,13 @@ Reads WEIGHTS_DIR/<name>.safetensors (default weights/) and writes into OUT_DIR/
   <name>.js, <name>.webgpu.safetensors   inference on WebGPU (WGSL) and the weights
   <name>.cpu.js, <name>.cpu.wasm         inference on the CPU (WebAssembly built from tinygrad's C kernels)
   <name>.train.js, <name>.train.wasm     the fine-tuning step (finetune.py) for both, loaded when the person first teaches
+  <name>.explain.js, <name>.explain.wasm what the page's inside-the-model panel shows (explain.py), loaded when it opens
   <name>.metrics.json                    how the weights were made (training's WEIGHTS_DIR/<name>.json without its curves)
-and, once for both, OUT_DIR/data/replay.safetensors.gz: the ordinary digits the page mixes into fine-tuning batches.
+and, once for both, OUT_DIR/data/replay.safetensors.gz: the ordinary digits the page mixes into fine-tuning batches, and
+OUT_DIR/data/pendigits-sample.json: the real pen digits that the page's "Try a real digit" button draws.
 Before writing anything, every graph runs through Dawn and through the WebAssembly build and must match tinygrad on the
-CPU: inference on 32 inputs, the training step for 5 steps from these weights on fixed batches (losses and all state)."""
+CPU: inference and the explain graph on 32 inputs (every output), the training step for 5 steps from these weights on
+fixed batches (losses and all state)."""
 import functools, gzip, hashlib, json, os, pathlib, platform, sys, time
 import numpy as np
 
@@ -23,10 +26,12 @@ from tinygrad import Tensor, Device, nn
 from tinygrad.device import TinyELF
 from tinygrad.helpers import Context, getenv
 import finetune
+from explain import make_explain
 from kernel_graph import GraphError, graph_of
 from models import load_model
 from training import safetensors_bytes, save_atomic, save_weights
 from mnist_data import load_mnist
+from pendigits import load_pendigits
 from wasm_kernels import NUMPY, WasmBuildError, WasmReplay, build
 
 TRAIN_COMMANDS = {"mlp": "python mnist_mlp.py", "cnn": "python mnist_convnet.py"}
@@ -35,7 +40,7 @@ TOLERANCE, CHECK_STEPS = 1e-4, 5
 # How tinygrad writes each graph's C kernels for WebAssembly, measured in Chromium: inference as plain loops (NOOPT),
 # which clang vectorizes with several accumulators (MLP 0.10 ms against 0.38 with tinygrad's x86-tuned float4 code);
 # training with tinygrad's own optimizations (a step 1.1x (MLP) to 1.8x (CNN) faster than plain loops)
-WASM_SETTINGS = {"infer": {"NOOPT": 1}, "train": {"NOOPT": 0}}
+WASM_SETTINGS = {"infer": {"NOOPT": 1}, "train": {"NOOPT": 0}, "explain": {"NOOPT": 1}}
 
 def error_of(got:np.ndarray, expected:np.ndarray) -> float:
   """Largest difference, relative for values beyond +-1: float32 sums in another order differ by ~1e-7 of their size."""
@@ -95,6 +100,13 @@ def training(name:str, source:pathlib.Path):
   opt = finetune.make_optimizer(model, recipe)
   return finetune.make_step(model, opt, recipe), finetune.inputs(recipe["batch"]), finetune.training_state(model, opt)
 
+def explaining(name:str, source:pathlib.Path):
+  model = load_model(name, source)
+  return make_explain(model), {"x": Tensor.zeros(1, 784).contiguous().realize()}, nn.state.get_state_dict(model)
+
+GRAPHS = {"infer": inference, "train": training, "explain": explaining}
+WASM_FILES = {"infer": "cpu.wasm", "train": "train.wasm", "explain": "explain.wasm"}  # <name>.<this>
+
 def initial_state(name:str, source:pathlib.Path) -> dict[str, np.ndarray]:
   """The training state before the first step, on the CPU: the weights, zero moments, Adam's step products at 1."""
   with Context(DEV="CPU"): return {k: v.numpy() for k, v in training(name, source)[2].items()}
@@ -111,6 +123,27 @@ def check_inference(name:str, replay, expected:np.ndarray) -> float:
   if not (error := error_of(got, expected)) <= TOLERANCE:
     raise ExportError(f"{name}: exported {replay.graph['target']} inference differs from tinygrad on CPU by {error:.2e} (> {TOLERANCE}, relative beyond +-1); nothing written")
   return error
+
+def check_explain(name:str, replay, expected:list[dict]) -> float:
+  """Every output of the explain graph (logits, activations, the two digits and their attributions) for each check input."""
+  errors = {}
+  for i, (x, want) in enumerate(zip(check_inputs(), expected)):
+    for k, v in replay({"x": x.reshape(1, 784)}).items(): errors[f"'{k}' of check input {i}"] = error_of(v, want[k])
+  worst = max(errors, key=errors.get)
+  if not errors[worst] <= TOLERANCE:
+    raise ExportError(f"{name}: exported {replay.graph['target']} explain graph differs from tinygrad on CPU in the {worst} by {errors[worst]:.2e} (> {TOLERANCE}, relative beyond +-1); nothing written")
+  return errors[worst]
+
+def check_graphs(name:str, source:pathlib.Path, graphs:dict, wasm:dict, binaries:dict) -> dict[str, float]:
+  """Each graph on each target against tinygrad on the CPU: {"<kind> <target>": largest difference}; raises beyond TOLERANCE."""
+  state, inputs, batches = initial_state(name, source), check_inputs(), check_batches(finetune.RECIPES[name]["batch"])
+  with Context(DEV="CPU"):
+    model = load_model(name, source)
+    logits, explained = model(Tensor(inputs)).numpy(), [{k: v.numpy() for k, v in make_explain(model)(Tensor(x.reshape(1, 784))).items()} for x in inputs]
+  losses, trained = reference_steps(name, source, batches)
+  checks = {"infer": (check_inference, (logits,)), "explain": (check_explain, (explained,)), "train": (check_training, (batches, losses, trained))}
+  replays = {"webgpu": lambda kind: DawnReplay(graphs[kind]["webgpu"], state), "wasm": lambda kind: WasmReplay(wasm[kind], binaries[kind], state)}
+  return {f"{kind} {target}": check(name, replays[target](kind), *args) for kind, (check, args) in checks.items() for target in TARGETS}
 
 def check_training(name:str, replay, batches:list, losses:list, state:dict) -> float:
   got = [replay(b)["loss"] for b in batches]
@@ -150,7 +183,10 @@ def modules(name:str, source:pathlib.Path, version:str, graphs:dict, wasm:dict, 
     f"{name}.train.js": header(source) + "// The fine-tuning step of finetune.py, for WebGPU and for WebAssembly, and the state it keeps.\n"
       f"export const recipe = {dump(finetune.RECIPES[name])};\nexport const noisePerImage = {finetune.NOISE};\n"
       f"export const state = {dump(spec)};\nexport const graphs = {{webgpu: {dump(graphs['train']['webgpu'])}, wasm: {dump(wasm['train'])}}};\n"
-      f'export const wasm = new URL("{name}.train.wasm", import.meta.url);\n'}
+      f'export const wasm = new URL("{name}.train.wasm", import.meta.url);\n',
+    f"{name}.explain.js": header(source) + "// What the page's inside-the-model panel shows (explain.py), for WebGPU and for WebAssembly.\n"
+      f"export const graphs = {{webgpu: {dump(graphs['explain']['webgpu'])}, wasm: {dump(wasm['explain'])}}};\n"
+      f'export const wasm = new URL("{name}.explain.wasm", import.meta.url);\n'}
 
 def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path) -> dict:
   source = weights_dir / f"{name}.safetensors"
@@ -159,22 +195,18 @@ def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path) -> dict:
   with Context(DEV="CPU"): reference = load_model(name, source)
   weights = {k: v.numpy() for k, v in nn.state.get_state_dict(reference).items()}
   graphs = {kind: {t: graph_of(t, functools.partial(build, name, source), **(WASM_SETTINGS[kind] if t == "wasm" else {})) for t in TARGETS}
-            for kind, build in (("infer", inference), ("train", training))}
+            for kind, build in GRAPHS.items()}
   wasm, binaries = {}, {}
   for kind in graphs: wasm[kind], binaries[kind] = build(graphs[kind]["wasm"])
-  with Context(DEV="CPU"): expected = reference(Tensor(check_inputs())).numpy()
-  state, batches = initial_state(name, source), check_batches(finetune.RECIPES[name]["batch"])
-  losses, trained = reference_steps(name, source, batches)
-  errors = {f"{kind} {target}": check(name, replay(), *args) for kind, check, args in (("infer", check_inference, (expected,)), ("train", check_training, (batches, losses, trained)))
-            for target, replay in (("webgpu", lambda: DawnReplay(graphs[kind]["webgpu"], state)), ("wasm", lambda: WasmReplay(wasm[kind], binaries[kind], state)))}
+  errors = check_graphs(name, source, graphs, wasm, binaries)
   (folder := out_dir / name).mkdir(parents=True, exist_ok=True)
   save_weights(reference, folder / f"{name}.webgpu.safetensors")
   version = hashlib.sha256((folder / f"{name}.webgpu.safetensors").read_bytes()).hexdigest()[:16]
-  files = modules(name, source, version, graphs, wasm, state_init(state, set(weights)))
+  files = modules(name, source, version, graphs, wasm, state_init(initial_state(name, source), set(weights)))
   if (metrics := source.with_suffix(".json")).exists():  # how these weights were made, without the curves
     files[f"{name}.metrics.json"] = json.dumps({k: v for k, v in json.loads(metrics.read_text()).items() if k != "history"}, indent=1) + "\n"
   for file, text in files.items(): save_atomic(folder / file, lambda p: pathlib.Path(p).write_text(text))
-  for kind, file in (("infer", f"{name}.cpu.wasm"), ("train", f"{name}.train.wasm")): save_atomic(folder / file, lambda p: pathlib.Path(p).write_bytes(binaries[kind]))
+  for kind, file in WASM_FILES.items(): save_atomic(folder / f"{name}.{file}", lambda p: pathlib.Path(p).write_bytes(binaries[kind]))
   return {"model": name, "kernels": {k: {t: len(g["kernels"]) for t, g in v.items()} for k, v in graphs.items()}, "errors": errors,
           "seconds": round(time.perf_counter() - start, 1), "bytes": {f.name: f.stat().st_size for f in sorted(folder.iterdir()) if f.suffix != ".png"}}
 
@@ -188,6 +220,19 @@ def write_replay(out_dir:pathlib.Path) -> pathlib.Path:
   save_atomic(path, lambda p: pathlib.Path(p).write_bytes(data))
   return path
 
+def write_pen_sample(out_dir:pathlib.Path, per_class:int=8, seed:int=0) -> pathlib.Path:
+  """Real pen digits for the page's "Try a real digit" button: `per_class` of each digit, by as many writers as there
+  are, as {label, writer, strokes: [[[x, y], ...], ...]} in tablet units (data/pendigits/, CC BY 4.0)."""
+  strokes, labels, writers = load_pendigits()
+  rng, sample = np.random.default_rng(seed), []
+  for digit in range(10):
+    for i in rng.choice(np.flatnonzero(labels == digit), per_class, replace=False):
+      sample.append({"label": digit, "writer": int(writers[i]), "strokes": [s.tolist() for s in strokes[i]]})
+  path = out_dir / "data" / "pendigits-sample.json"
+  note = {"source": "UCI Pen-Based Recognition of Handwritten Digits (E. Alpaydin, F. Alimoglu), CC BY 4.0; see data/pendigits/README.md in the repository"}
+  save_atomic(path, lambda p: pathlib.Path(p).write_text(json.dumps({**note, "digits": sample}, separators=(",", ":"))))
+  return path
+
 def main(argv:list[str]) -> int:
   aliases = {"mlp": "mlp", "cnn": "cnn", "convnet": "cnn"}
   if bad := [a for a in argv if a not in aliases]: sys.exit(f"error: unknown model '{bad[0]}': expected mlp, cnn or convnet")
@@ -196,10 +241,11 @@ def main(argv:list[str]) -> int:
     for name in dict.fromkeys(aliases[a] for a in argv or ["mlp", "cnn"]):
       r = export(name, weights_dir, out_dir)
       print(f"{name}: {r['kernels']['infer']['webgpu']} kernels (WebGPU) and {r['kernels']['infer']['wasm']} (WebAssembly) for inference, "
-            f"{r['kernels']['train']['webgpu']} and {r['kernels']['train']['wasm']} for a training step; largest difference from tinygrad on CPU "
+            f"{r['kernels']['train']['webgpu']} and {r['kernels']['train']['wasm']} for a training step, {r['kernels']['explain']['webgpu']} and "
+            f"{r['kernels']['explain']['wasm']} to explain; largest difference from tinygrad on CPU "
             f"{max(r['errors'].values()):.1e}; {r['seconds']} s -> {out_dir / name}/: " + ", ".join(f"{f} ({n} B)" for f, n in r["bytes"].items()))
-    replay = write_replay(out_dir)
-    print(f"replay sample of MNIST training digits -> {replay} ({replay.stat().st_size} B)")
+    replay, pens = write_replay(out_dir), write_pen_sample(out_dir)
+    print(f"replay sample of MNIST training digits -> {replay} ({replay.stat().st_size} B); pen digits to try -> {pens} ({pens.stat().st_size} B)")
   except (ExportError, GraphError, WasmBuildError, ValueError) as e: sys.exit(f"error: {e}")
   return 0
 

@@ -5,16 +5,22 @@ class MLP:
   """784 -> 512 SiLU -> 512 SiLU -> 10 logits."""
   def __init__(self):
     self.l1, self.l2, self.l3 = nn.Linear(784, 512), nn.Linear(512, 512), nn.Linear(512, 10)
-  def __call__(self, x:Tensor) -> Tensor:
-    return self.l3(self.l2(self.l1(x.flatten(1)).silu()).silu())
+  def __call__(self, x:Tensor) -> Tensor: return self.features(x)["logits"]
+  def features(self, x:Tensor) -> dict[str, Tensor]:
+    """The logits and what the page shows of the inside: the first layer's 512 units."""
+    hidden = self.l1(x.flatten(1)).silu()
+    return {"hidden": hidden, "logits": self.l3(self.l2(hidden).silu())}
 
 class ConvNet:
   """Conv 8@3x3 ReLU, maxpool 2 -> Conv 16@3x3 ReLU, maxpool 2 -> Dense 10 (28 -> 26 -> 13 -> 11 -> 5, 16*5*5 = 400)."""
   def __init__(self):
     self.c1, self.c2, self.l1 = nn.Conv2d(1, 8, 3), nn.Conv2d(8, 16, 3), nn.Linear(400, 10)
-  def __call__(self, x:Tensor) -> Tensor:
-    x = max_pool_2x2(self.c1(x.reshape(-1, 1, 28, 28)).relu())
-    return self.l1(max_pool_2x2(self.c2(x).relu()).flatten(1))
+  def __call__(self, x:Tensor) -> Tensor: return self.features(x)["logits"]
+  def features(self, x:Tensor) -> dict[str, Tensor]:
+    """The logits and what the page shows of the inside: each convolution's maps, after ReLU and pooling."""
+    conv1 = max_pool_2x2(self.c1(x.reshape(-1, 1, 28, 28)).relu())
+    conv2 = max_pool_2x2(self.c2(conv1).relu())
+    return {"conv1": conv1, "conv2": conv2, "logits": self.l1(conv2.flatten(1))}
 
 def max_pool_2x2(x:Tensor) -> Tensor:
   """max_pool2d(2) as a reshape and a max over each 2x2 block (an odd last row and column dropped, as max_pool2d does):

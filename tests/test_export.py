@@ -13,7 +13,7 @@ def module_value(path, name:str):
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_export_writes_checked_modules_and_weights(exported_site, name):
   site, _, weights_dir, run = exported_site
-  assert re.search(rf"{name}: 3 kernels \(WebGPU\) and 3 \(WebAssembly\) for inference, \d+ and \d+ for a training step; largest difference", run.stdout)
+  assert re.search(rf"{name}: 3 kernels \(WebGPU\) and 3 \(WebAssembly\) for inference, \d+ and \d+ for a training step, \d+ and \d+ to explain; largest difference", run.stdout)
   folder = site / name
   trained, shipped = nn.state.safe_load(str(weights_dir / f"{name}.safetensors")), nn.state.safe_load(str(folder / f"{name}.webgpu.safetensors"))
   for k in trained: np.testing.assert_array_equal(shipped[k].numpy(), trained[k].numpy())

@@ -25,6 +25,10 @@ const page = {
   histogram: document.getElementById("histogram"),
   inferenceInfo: document.getElementById("inference-info"),
   announcer: document.getElementById("announcer"),
+  tryDigit: document.getElementById("try-digit"),
+  tryInfo: document.getElementById("try-info"),
+  insideToggle: document.getElementById("inside-toggle"),
+  inside: document.getElementById("inside"),
 };
 
 const EMPTY_HINT = page.confidence.textContent;  // Shown where the confidence goes while nothing is drawn.
@@ -41,7 +45,10 @@ window.addEventListener("unhandledrejection", (event) => showError(event.reason)
 // Imported on demand instead of statically: a module that is missing or broken then shows as an error on the
 // page, where a failed static import would silently leave a dead page.
 const code = {preprocess: importModule("./preprocess.js"), classifier: importModule("./classifier.js"),
-  learner: importModule("./learner.js"), panel: importModule("./personal_panel.js")};
+  learner: importModule("./learner.js"), panel: importModule("./personal_panel.js"), inside: importModule("./inside_panel.js"),
+  tryDigit: importModule("./try_digit.js")};
+// The inside-the-model panel (null until its module is in); insideWeights caches the weights it shows, per learning.
+const inside = {panel: null, weights: null, learned: 0};
 const drawing = new DrawingSurface(page.canvas, {onChange: onDrawingChange});
 // What the page has learned of the person, restored from this browser before any model answers; never rejects: without
 // it the page still classifies.
@@ -80,6 +87,11 @@ function wireControls() {
     }
   }
   page.undoButton.addEventListener("click", () => drawing.undo());
+  page.tryDigit.addEventListener("click", tryRealDigit);
+  for (const intent of ["pointerenter", "focus"]) page.tryDigit.addEventListener(intent, () => code.tryDigit.then(({loadSample}) => loadSample()).catch(() => {}));
+  code.inside.then(({InsidePanel}) => {
+    inside.panel = new InsidePanel(page.inside, page.insideToggle, (open) => { if (open) requestClassification(); });
+  });
   page.clearButton.addEventListener("click", () => drawing.clear());
   document.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
@@ -121,7 +133,10 @@ async function openLearner() {
       drawn: () => drawing.strokes.length > 0,
       input: async () => (await code.preprocess).toModelInput(drawing.strokes),
       classifierFor,
-      onLearned: (name) => { if (name === state.model && drawing.strokes.length > 0) requestClassification(); },
+      onLearned: (name) => {
+        inside.learned++;  // the filters and weight patterns shown come from the weights, which changed
+        if (name === state.model && drawing.strokes.length > 0) requestClassification();
+      },
       notify: addNotice,
     });
     return {learner, panel};
@@ -129,6 +144,31 @@ async function openLearner() {
     showError(error);
     return {learner: null, panel: null};
   }
+}
+
+// Draws a real pen digit on a cleared canvas at a human pace; the page reads it as it goes, as for a drawing.
+async function tryRealDigit() {
+  try {
+    const {loadSample, nextDigit, placed} = await code.tryDigit;
+    const digit = nextDigit(await loadSample());
+    drawing.clear();
+    page.tryInfo.textContent = `Drawing a real ${digit.label}, handwritten by writer ${digit.writer} of the UCI pen digits…`;
+    await drawing.play(placed(digit));
+    page.tryInfo.textContent = `A real ${digit.label}, handwritten by writer ${digit.writer} of the UCI pen digits (CC BY 4.0). Edit it with the pen, eraser and undo.`;
+  } catch (error) {
+    addNotice(`No real digit to try: ${error.message}`);
+  }
+}
+
+// The weights that the inside panel shows as filters or patterns, read once per model and learning.
+function insideWeights(classifier) {
+  const key = `${classifier.name} ${inside.learned}`;
+  if (inside.weights?.key !== key) {
+    const names = classifier.name === "cnn" ? ["c1.weight", "c2.weight"] : ["l1.weight"];
+    inside.weights = {key, promise: classifier.readWeights(names)};
+    inside.weights.promise.catch(() => { inside.weights = null; });
+  }
+  return inside.weights.promise;
 }
 
 // The classifier takes what it has learned of the person (or the learner says why that was discarded).
@@ -215,12 +255,15 @@ async function classifyLatestDrawing() {
     if (input === null) return showEmptyPrediction(modelName);
     const classifier = await classifierFor(modelName);
     const backend = classifier.backend;  // read before predict(), which runs on the backend current at the call
+    const explaining = inside.panel?.open && prepareInside(classifier);
     const started = performance.now();
-    const logits = await classifier.predict(input);
+    // with the panel open, the explain graph gives the logits and what the panel shows in one computation
+    const outputs = explaining ? await classifier.explain(input) : {logits: await classifier.predict(input)};
     const milliseconds = performance.now() - started;
-    const probabilities = softmax(logits);
+    const probabilities = softmax(outputs.logits);
     const digit = indexOfMax(probabilities);
     showResult({digit: String(digit), confidence: probabilities[digit], modelName, probabilities, input});
+    if (explaining) inside.panel.show(modelName, state.seq, outputs, input, await insideWeights(classifier));
     page.inferenceInfo.textContent = `${milliseconds.toFixed(1)} ms · ${MODEL_LABELS[modelName]} on ${BACKEND_LABELS[backend]}`;
     if (modelName === state.model) showReady(classifier);
   } catch (error) {
@@ -228,7 +271,16 @@ async function classifyLatestDrawing() {
   }
 }
 
+// Whether the classifier can explain now; if not, its explain graph is fetched and compiled, then the drawing read again.
+function prepareInside(classifier) {
+  if (classifier.canExplain) return true;
+  inside.panel.showNote("Fetching what the model computes inside…");
+  classifier.prepareExplain().then(requestClassification, (error) => inside.panel.showNote(`The inside of the model cannot be shown: ${error.message}`));
+  return false;
+}
+
 function showEmptyPrediction(modelName) {
+  inside.panel?.showNote("Draw a digit, or try a real one, to see inside the model.");
   showResult({digit: "", confidence: null, modelName, probabilities: new Array(10).fill(0), input: null});
   page.inferenceInfo.textContent = "";
 }

@@ -32,6 +32,7 @@ async function cpuEngine(name, learned) {
   const model = await load(weightsUrl(name));
   if (learned.weights) model.session.writeState(learned.weights);
   return { backend: "cpu", predict: model, shipped: model.weights, session: model.session, version: weightsVersion,
+           explainer: explainer(name, () => model.session, "wasm"),
            train: async (batches, fresh) => ({ ...await trainInWorker(name, model.session, Object.keys(model.weights), batches, fresh), backend: "cpu" }) };
 }
 
@@ -82,8 +83,23 @@ async function webgpuEngine(name, device, learned) {
   async function resetOptimizer(session) {
     for (const s of (await trainModule(name)).state) if (s.init !== "weights") session.writeState({ [s.name]: filled(s) });
   }
-  return { backend: "webgpu", predict, train, version: weightsVersion, get shipped() { return current.run.weights; },
+  return { backend: "webgpu", predict, train, version: weightsVersion, explainer: explainer(name, () => current.run.session, "webgpu"),
+           get shipped() { return current.run.weights; },
            get session() { return current.run.session; }, get device() { return current.device; } };
+}
+
+// The explain graph (explain.py) on an engine's session, added when first asked for: {ready(), prepare(), run(x)}.
+function explainer(name, session, target) {
+  let adding = null;  // {session, done: Promise}
+  const prepare = () => {
+    if (adding?.session !== session()) {
+      const current = session();
+      adding = { session: current, done: import(`../${name}/${name}.explain.js`).then(({ graphs, wasm }) => current.addGraph("explain", graphs[target], target === "wasm" ? wasm : undefined)) };
+      adding.done.catch(() => { adding = null; });  // tried again at the next request
+    }
+    return adding.done;
+  };
+  return { ready: () => session().hasGraph("explain"), prepare, run: async (x) => { await prepare(); return session().run("explain", { x }); } };
 }
 
 const filled = (spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1)).fill(spec.init);
@@ -98,8 +114,8 @@ async function tryWebgpu(name, learned) {
   }
 }
 
-// What loadClassifier gives: {name, backend, pendingBackend, notice, device, weightsVersion, weightSizes, predict, train,
-// setWeights, readWeights}, and events.
+// What loadClassifier gives: {name, backend, pendingBackend, notice, device, weightsVersion, weightSizes, canExplain,
+// predict, explain, prepareExplain, train, setWeights, readWeights}, and events.
 // In "auto" mode it can start on the CPU with pendingBackend "webgpu"; it then either moves to WebGPU once
 // ("backendchange": backend is now "webgpu") or stays on the CPU ("notice": notice says why). pendingBackend is null
 // once that is settled.
@@ -141,8 +157,14 @@ class Classifier extends EventTarget {
     this.#engine.session.writeState(weights ?? this.#engine.shipped);
   }
 
-  // {name: Float32Array}: the weights predict() uses now
-  readWeights() { return this.#engine.session.readState(Object.keys(this.#engine.shipped)); }
+  // {name: Float32Array}: the weights predict() uses now (all of them, or those named)
+  readWeights(names = Object.keys(this.#engine.shipped)) { return this.#engine.session.readState(names); }
+
+  // What the inside-the-model panel shows of input x (explain.py): {logits, the model's activations, first, second,
+  // first_attribution, second_attribution}, from the same weights as predict(); its graph is fetched when first needed.
+  explain(x) { return this.#engine.explainer.run(x); }
+  get canExplain() { return this.#engine.explainer.ready(); }   // explain() would not wait for a download or a compile
+  prepareExplain() { return this.#engine.explainer.prepare(); }
 
   moveToWebgpuWhenReady(attempt) {
     this.pendingBackend = "webgpu";

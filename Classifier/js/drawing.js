@@ -22,6 +22,7 @@ export class DrawingSurface {
   #renderPending = false;
   #activePointerId = null;
   #canvasOrigin = {left: 0, top: 0};
+  #playing = null;  // the play() in progress, which a stroke, undo or clear stops
 
   /** onChange(strokes) is called on every change: each move while drawing, stroke end, undo and clear. */
   constructor(canvas, {onChange}) {
@@ -47,6 +48,7 @@ export class DrawingSurface {
   }
 
   undo() {
+    this.#playing = null;
     if (this.#strokes.length === 0) return;
     this.#releaseActiveStroke();
     this.#strokes.pop();
@@ -55,6 +57,7 @@ export class DrawingSurface {
   }
 
   clear() {
+    this.#playing = null;
     if (this.#strokes.length === 0) return;
     this.#releaseActiveStroke();
     this.#strokes = [];
@@ -62,11 +65,37 @@ export class DrawingSurface {
     this.#onChange(this.#strokes);
   }
 
+  /** Draws `strokes` (arrays of [x, y] points, 0..1 of the canvas side) with the pen as a hand would: point after point,
+   * `pointsPerSecond` of them, a pause between strokes; every change is reported like a drawn one. Resolves when done,
+   * or early when the person starts a stroke or clears or undoes (the digit is then left as far as it got). */
+  async play(strokes, {pointsPerSecond = 150, pause = 0.15} = {}) {
+    const playing = this.#playing = {};
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    for (const points of strokes) {
+      if (this.#playing !== playing || this.#activePointerId !== null) break;
+      const stroke = {tool: "pen", width: this.#widthOf("pen"), points: []};
+      this.#strokes.push(stroke);
+      const start = performance.now();
+      while (stroke.points.length < points.length) {
+        const due = Math.min(points.length, 1 + Math.floor((performance.now() - start) / 1000 * pointsPerSecond));
+        for (const [x, y] of points.slice(stroke.points.length, due)) stroke.points.push([x * this.#side, y * this.#side]);
+        this.#renderSoon();
+        this.#onChange(this.#strokes);
+        await frame();
+        if (this.#playing !== playing || !this.#strokes.includes(stroke)) return;
+      }
+      const until = performance.now() + pause * 1000;
+      while (performance.now() < until) await frame();
+    }
+    if (this.#playing === playing) this.#playing = null;
+  }
+
   #startStroke(event) {
     // One stroke at a time: a second finger or a right click does not draw.
     if (this.#activePointerId !== null) return;
     if (event.button !== PRIMARY_BUTTON && event.button !== PEN_ERASER_BUTTON) return;
     event.preventDefault();
+    this.#playing = null;
     this.#canvas.setPointerCapture(event.pointerId);
     this.#activePointerId = event.pointerId;
     this.#canvasOrigin = this.#contentOrigin();

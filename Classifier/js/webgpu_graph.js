@@ -25,6 +25,7 @@ export function compileKernels(device, kernels) {
 }
 
 const padded = (bytes) => Math.max(4, Math.ceil(bytes / 4) * 4);
+const slot = (bytes) => Math.ceil(bytes / 8) * 8;  // outputs sit in one readback buffer: mapped ranges start at multiples of 8
 
 export class WebgpuSession {
   #state = new Map();  // name -> {buffer, dtype, size}
@@ -97,7 +98,7 @@ export class WebgpuSession {
       return { ...spec, buffer: buffers[i], size: graph.buffers[i].size, Array: ARRAYS[spec.dtype] };
     };
     const outputs = graph.outputs.map(named);
-    const readback = device.createBuffer({ size: outputs.reduce((sum, o) => sum + padded(o.size), 0), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const readback = device.createBuffer({ size: outputs.reduce((sum, o) => sum + slot(o.size), 0), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.#graphs.set(key, { steps, inputs: graph.inputs.map(named), outputs, readback });
   }
 
@@ -126,13 +127,13 @@ export class WebgpuSession {
     }
     pass.end();
     let offset = 0;
-    if (read) for (const o of outputs) { encoder.copyBufferToBuffer(o.buffer, 0, readback, offset, padded(o.size)); offset += padded(o.size); }
+    if (read) for (const o of outputs) { encoder.copyBufferToBuffer(o.buffer, 0, readback, offset, padded(o.size)); offset += slot(o.size); }
     device.queue.submit([encoder.finish()]);
     if (!read) return undefined;
     await readback.mapAsync(GPUMapMode.READ);
     const result = {};
     offset = 0;
-    for (const o of outputs) { result[o.name] = new o.Array(readback.getMappedRange(offset, o.size).slice(0)); offset += padded(o.size); }
+    for (const o of outputs) { result[o.name] = new o.Array(readback.getMappedRange(offset, o.size).slice(0)); offset += slot(o.size); }
     readback.unmap();
     return result;
   }

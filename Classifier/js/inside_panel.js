@@ -1,0 +1,169 @@
+// "Inside the model": what the current model computes from the drawing, shown beside the prediction and updated with
+// it. Everything comes from the model's explain graph (explain.py, run by classifier.explain): its activations, and
+// which pixels pushed the two likeliest digits; the filters and weight patterns come from the model's current weights.
+// Each picture has a caption and a text alternative that says what it shows in words.
+
+const REGIONS = [["top left", "top", "top right"], ["left", "middle", "right"], ["lower left", "bottom", "lower right"]];
+const TOP_UNITS = 8;  // MLP: first-layer units shown, the most active first
+
+function element(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+}
+
+function figure(caption, canvas) {
+  return element("figure", { className: "inside-figure" }, canvas, element("figcaption", { textContent: caption }));
+}
+
+// A canvas of width x height pixels, shown `zoom` times larger, pixelated
+function canvasOf(width, height, label, zoom = 4) {
+  const c = element("canvas", { width, height });
+  c.style.width = `${width * zoom}px`;
+  c.setAttribute("role", "img");
+  c.setAttribute("aria-label", label);
+  return c;
+}
+
+// Diverging colours: positive warm, negative blue, over the ink in light grey (ink: 0..1 per pixel, or null).
+function paintSigned(canvas, values, width, height, ink = null, x0 = 0, y0 = 0) {
+  const context = canvas.getContext("2d"), image = context.createImageData(width, height);
+  const scale = Math.max(...values.map(Math.abs), 1e-12);
+  values.forEach((v, i) => {
+    const a = Math.min(1, Math.abs(v) / scale), base = 255 - 40 * (ink?.[i] ?? 0);
+    const [r, g, b] = v >= 0 ? [230, 110, 20] : [30, 100, 220];
+    image.data.set([base + (r - base) * a, base + (g - base) * a, base + (b - base) * a, 255], 4 * i);
+  });
+  context.putImageData(image, x0, y0);
+}
+
+// Grey levels, 0 white to max black, for activations (after ReLU or SiLU: mostly positive).
+function paintActivation(canvas, values, side, max, x0 = 0, y0 = 0) {
+  const context = canvas.getContext("2d"), image = context.createImageData(side, side);
+  values.forEach((v, i) => { const shade = 255 * (1 - Math.max(0, v) / max); image.data.set([shade, shade, shade, 255], 4 * i); });
+  context.putImageData(image, x0, y0);
+}
+
+// "the strokes at the top pushed towards 9 most; those at the lower left pushed against it"
+export function describeAttribution(values, digit) {
+  const net = REGIONS.flat().map((where) => ({ where, sum: 0 }));
+  values.forEach((v, i) => { net[3 * Math.min(2, Math.floor(Math.floor(i / 28) / 28 * 3)) + Math.min(2, Math.floor((i % 28) / 28 * 3))].sum += v; });
+  const most = net.reduce((a, b) => (b.sum > a.sum ? b : a)), least = net.reduce((a, b) => (b.sum < a.sum ? b : a));
+  if (most.sum <= 0) return `No part of the drawing pushed towards ${digit}.`;
+  return `The strokes at the ${most.where} pushed towards ${digit} most` + (least.sum < 0 ? `; those at the ${least.where} pushed against it.` : ".");
+}
+
+export class InsidePanel {
+  #section;
+  #toggle;
+  #built = null;  // {model, update(outputs, input, weights)}
+  constructor(section, toggle, onToggle) {
+    this.#section = section;
+    this.#toggle = toggle;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = open ? "Hide inside the model" : "Show inside the model";
+      section.hidden = !open;
+      onToggle(open);
+    });
+  }
+
+  get open() { return !this.#section.hidden; }
+
+  // What to show while the graph is being fetched and compiled, or when there is nothing drawn.
+  showNote(text) {
+    this.#section.dataset.state = "waiting";
+    this.#section.querySelector(".inside-note").textContent = text;
+  }
+
+  // outputs: classifier.explain()'s; input: the model input (784 values in -1..1); weights: {name: Float32Array}.
+  show(model, seq, outputs, input, weights) {
+    if (this.#built?.model !== model) this.#built = build(this.#section.querySelector(".inside-body"), model);
+    this.#built.update(outputs, input, weights);
+    Object.assign(this.#section.dataset, { state: "shown", model, seq: String(seq), first: String(outputs.first[0]), second: String(outputs.second[0]) });
+    this.#section.querySelector(".inside-note").textContent = "";
+  }
+}
+
+function build(body, model) {
+  body.replaceChildren();
+  const attribution = ["first", "second"].map((which) => {
+    const canvas = canvasOf(28, 28, "", 4);
+    canvas.id = `attribution-${which}`;
+    const f = figure("", canvas);
+    f.classList.add("attribution");
+    return { which, canvas, caption: f.querySelector("figcaption") };
+  });
+  body.append(element("div", { className: "inside-row" }, ...attribution.map((a) => a.canvas.parentElement)));
+  const layers = model === "cnn" ? buildCnn(body) : buildMlp(body);
+  return {
+    model,
+    update(outputs, input, weights) {
+      const ink = Array.from(input, (v) => (v + 1) / 2);
+      for (const { which, canvas, caption } of attribution) {
+        const digit = outputs[which][0], values = Array.from(outputs[`${which}_attribution`]);
+        paintSigned(canvas, values, 28, 28, ink);
+        const sentence = describeAttribution(values, digit);
+        canvas.setAttribute("aria-label", sentence);
+        canvas.dataset.digit = String(digit);
+        caption.textContent = `${which === "first" ? "Why" : "Why not"} ${digit}: orange pushed towards ${digit}, blue against. ${sentence}`;
+      }
+      layers(outputs, weights);
+    },
+  };
+}
+
+function mapsFigure(count, side, columns, caption, zoom) {
+  const gap = 1, rows = Math.ceil(count / columns);
+  const canvas = canvasOf(columns * (side + gap) - gap, rows * (side + gap) - gap, caption, zoom);
+  return { canvas, figure: figure(caption, canvas), paint(values, max) {
+    for (let m = 0; m < count; m++) paintActivation(canvas, values.subarray(m * side * side, (m + 1) * side * side), side, max, (m % columns) * (side + gap), Math.floor(m / columns) * (side + gap));
+  } };
+}
+
+function buildCnn(body) {
+  const conv1 = mapsFigure(8, 13, 4, "What the 8 first-layer filters find in the drawing (13×13 each, darker is stronger).", 3);
+  const conv2 = mapsFigure(16, 5, 8, "What the 16 second-layer filters find in those maps (5×5 each): the dense layer reads these.", 4);
+  const filters = canvasOf(8 * 4 - 1, 5 + 16 * 4 - 1, "The learned 3×3 filters: the first layer's 8, then each second-layer filter's 8 weights over the first layer's maps");
+  const filterFigure = figure("The learned 3×3 filters: the first layer's 8 (top), then each second-layer filter's 8 (one row each); orange adds, blue subtracts.", filters);
+  conv1.canvas.id = "inside-conv1"; conv2.canvas.id = "inside-conv2"; filters.id = "inside-filters";
+  body.append(element("div", { className: "inside-row" }, conv1.figure, conv2.figure, filterFigure));
+  return (outputs, weights) => {
+    for (const [maps, values, count] of [[conv1, outputs.conv1, 8], [conv2, outputs.conv2, 16]]) {
+      const max = Math.max(...values, 1e-6), strongest = strongestMap(values, count);
+      maps.paint(values, max);
+      maps.canvas.setAttribute("aria-label", `${count} maps; map ${strongest + 1} responds most to this drawing.`);
+      maps.canvas.dataset.strongest = String(strongest);
+    }
+    const c1 = weights["c1.weight"], c2 = weights["c2.weight"], context = filters.getContext("2d");
+    context.clearRect(0, 0, filters.width, filters.height);
+    for (let f = 0; f < 8; f++) paintSigned(filters, Array.from(c1.subarray(f * 9, f * 9 + 9)), 3, 3, null, f * 4, 0);
+    for (let f = 0; f < 16; f++) for (let c = 0; c < 8; c++) paintSigned(filters, Array.from(c2.subarray((f * 8 + c) * 9, (f * 8 + c) * 9 + 9)), 3, 3, null, c * 4, 5 + f * 4);
+  };
+}
+
+function strongestMap(values, count) {
+  const size = values.length / count, totals = Array.from({ length: count }, (_, m) => values.subarray(m * size, (m + 1) * size).reduce((a, b) => a + b, 0));
+  return totals.indexOf(Math.max(...totals));
+}
+
+function buildMlp(body) {
+  const units = Array.from({ length: TOP_UNITS }, () => {
+    const canvas = canvasOf(28, 28, "", 2);
+    return { canvas, figure: figure("", canvas) };
+  });
+  const row = element("div", { className: "inside-row inside-units" }, ...units.map((u) => u.figure));
+  row.id = "inside-units";
+  body.append(element("p", { className: "inside-caption", textContent: `The ${TOP_UNITS} first-layer units (of 512) that respond most to this drawing: each one's 28×28 weights, the pattern it looks for (orange adds, blue subtracts), and how strongly it responds.` }), row);
+  return (outputs, weights) => {
+    const hidden = outputs.hidden, order = Array.from(hidden.keys()).sort((a, b) => hidden[b] - hidden[a]).slice(0, TOP_UNITS);
+    order.forEach((unit, i) => {
+      const { canvas, figure: f } = units[i];
+      paintSigned(canvas, Array.from(weights["l1.weight"].subarray(unit * 784, (unit + 1) * 784)), 28, 28);
+      canvas.dataset.unit = String(unit);
+      canvas.setAttribute("aria-label", `Unit ${unit}: the weight pattern it looks for; it responds ${hidden[unit].toFixed(2)} to this drawing.`);
+      f.querySelector("figcaption").textContent = `unit ${unit}: ${hidden[unit].toFixed(2)}`;
+    });
+  };
+}
