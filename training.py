@@ -5,7 +5,7 @@ import numpy as np
 from tinygrad import Tensor, TinyJit, Device, nn, dtypes
 from tinygrad.helpers import BEAM, Context, getenv, trange
 import cpu_threads
-from kernel_search import announce_searches
+import kernel_search
 from models import load_model
 from training_data import training_data
 
@@ -179,7 +179,9 @@ def train(name:str, make_model, defaults:dict) -> dict:
   # On a CPU, tinygrad's kernel search makes the step 2-3x faster for a one-time search that its disk cache keeps;
   # BEAM=0 turns it off, and short runs skip it. GPUs are fast enough without it, and their runs stay reproducible.
   if "BEAM" not in os.environ and Device.DEFAULT == "CPU" and s.steps >= SEARCH_MIN_STEPS: BEAM.value = 2
-  if BEAM.value: announce_searches("about 10 minutes on 2 CPU cores")
+  if BEAM.value and Device.DEFAULT == "CPU" and (seeded := kernel_search.seed_shipped()):
+    print(f"using {seeded} kernels that the repository's default runs found for CPUs (data/kernels/cpu.json)")
+  if BEAM.value: kernel_search.watch("up to 10 minutes per model on 2 CPU cores")
   data = training_data(s.validation, s.pen_writers, s.pen_repeat)
   print(f"{name} on {Device.DEFAULT}: {data.summary}; {s.steps} steps of {s.batch}", flush=True)
   Tensor.manual_seed(s.seed)
@@ -211,6 +213,8 @@ def train(name:str, make_model, defaults:dict) -> dict:
              "tinygrad": importlib.metadata.version("tinygrad"), "data": data.summary, "data_sha256": data.checksums,
              "wall_time_s": round(time.perf_counter() - start, 1), **final_accuracies(name, make_model, weights, data, best)}
   write_outputs(out / name, metrics, history)
+  if kernel_search.found:  # what `python kernel_search.py save` ships, to spare other machines this run's searches
+    save_atomic(out / f"{name}.kernels.json", lambda p: pathlib.Path(p).write_text(json.dumps(list(kernel_search.found.values()))))
   print(f"validation {best:.2f}% (the checkpoint kept); MNIST test {metrics['test_accuracy']:.2f}%" +
         (f"; pen digits of writers left out {metrics['pen_heldout_accuracy']:.2f}%" if "pen_heldout_accuracy" in metrics else "") +
         f"\nweights: {weights}\nmetrics: {out / name}.json\nplot: {out / name}.png")

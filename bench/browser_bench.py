@@ -26,7 +26,7 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS  # noqa: E402
 
 MODELS = ("mlp", "cnn")
@@ -101,19 +101,9 @@ def build_onnx(name: str, w: dict, path: pathlib.Path, check_inputs: np.ndarray)
   return {"path": str(path.relative_to(ROOT)), "bytes": path.stat().st_size, "reference_evaluator_max_abs_diff": err}
 
 def bench_inputs() -> tuple[np.ndarray, str]:
-  """32 inputs in -1..1: 16 MNIST test digits, 8 of them inverted, and 8 of uniform noise (as export_webgpu.py checks);
-  noise and a drawn bar when no MNIST files are at hand."""
-  folder = pathlib.Path(os.environ.get("MNIST_DIR", ROOT.parent / "shared" / "data" / "mnist"))
-  rng = np.random.default_rng(0)
-  noise = rng.uniform(-1, 1, (8, 784)).astype(np.float32)
-  path = folder / "t10k-images-idx3-ubyte.gz"
-  if path.exists():
-    raw = gzip.decompress(path.read_bytes())
-    digits = np.frombuffer(raw[16:16 + 16 * 784], np.uint8).reshape(16, 784).astype(np.float32) / 127.5 - 1
-    return np.concatenate([digits, -digits[:8], noise]), f"16 MNIST test digits from {path} (8 also inverted) + 8 noise"
-  bars = np.full((16, 784), -1, np.float32)
-  for i in range(16): bars[i].reshape(28, 28)[4:24, 6 + i % 16:9 + i % 16] = 1
-  return np.concatenate([bars, -bars[:8], noise]), "16 synthetic bars (8 also inverted) + 8 noise (no MNIST files found)"
+  """32 inputs in -1..1: 16 MNIST test digits, 8 of them inverted, and 8 of uniform noise, as export_webgpu.py checks."""
+  from export_webgpu import check_inputs
+  return check_inputs(), "16 MNIST test digits (8 also inverted) + 8 noise, as export_webgpu.py checks"
 
 # ---------------------------------------------------------------- HTTP server
 

@@ -3,7 +3,6 @@ import functools, http.server, os, pathlib, threading
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
 CHROMIUM = "/usr/bin/chromium"
 QUIET_FLAGS = ["--headless", "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
@@ -11,9 +10,11 @@ WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vul
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> pathlib.Path:
-  path = pathlib.Path(os.environ.get("MNIST_DIR", SHARED / "mnist"))
-  if not (path / "t10k-labels-idx1-ubyte.gz").exists(): pytest.skip(f"no MNIST files in {path} (set MNIST_DIR)")
-  return path
+  """A folder with the four verified MNIST files: MNIST_DIR, or mnist_data's cache, downloaded there if need be
+  (a failed download fails the tests that need MNIST, with the error that says how to fix it)."""
+  import mnist_data
+  mnist_data.load_mnist()
+  return pathlib.Path(os.environ["MNIST_DIR"]) if os.environ.get("MNIST_DIR") else mnist_data.cache_dir()
 
 @pytest.fixture(scope="session")
 def pendigits_path() -> pathlib.Path:
