@@ -40,10 +40,11 @@ def teach(name:str, weights:pathlib.Path, recipe:dict, taught:list, seed:int):
   rng, examples, losses = np.random.default_rng(seed), [], []
   for image, label in taught:
     examples.append((image.reshape(784).astype(np.float32) / 127.5 - 1, label))
-    for _ in range(recipe["rounds"]):  # as the page does: more rounds while it still misreads the taught drawing
+    for _ in range(recipe["rounds"]):  # as the page does: more rounds while it still misreads a taught drawing
       for b in batches(examples, len(examples) - 1, replay, recipe, rng):
         losses.append(step(*[Tensor(b[k]) for k in ("x", "y", "noise")])["loss"].item())
-      if model(Tensor(examples[-1][0]).reshape(1, 784)).argmax().item() == label: break
+      check = examples if recipe.get("check") == "all" else examples[-1:]
+      if (model(Tensor(np.stack([e[0] for e in check]))).argmax(-1).numpy() == [e[1] for e in check]).all(): break
   return model, losses
 
 def firsts(labels:np.ndarray, per_class:int) -> np.ndarray:
