@@ -54,13 +54,15 @@ def inside(page) -> dict:
   return page.locator("#inside").evaluate("el => ({...el.dataset})")
 
 def wait_for_panel(page, model:str, after_seq:int) -> tuple[dict, dict]:
-  """Waits until `model`'s prediction newer than `after_seq` has settled with the panel showing `model` (or the page
-  shows an error): (prediction, panel). The panel waits while the model's explain graph is fetched; then it must
-  have caught up with the prediction."""
+  """Waits until `model`'s prediction newer than `after_seq` has settled, on the backend the page settled on, with the
+  panel showing `model` (or until the page shows an error): (prediction, panel). The panel waits while the explain
+  graph is fetched and compiled for that backend; then it must have caught up with the prediction."""
   page.wait_for_function("""([model, afterSeq]) => {
     const p = document.querySelector("#prediction").dataset, inside = document.querySelector("#inside").dataset;
-    if (document.querySelector("#status").dataset.state === "error") return true;
-    return p.busy === "false" && p.model === model && Number(p.seq) > afterSeq && inside.state === "shown" && inside.model === model;
+    const status = document.querySelector("#status").dataset;
+    if (status.state === "error") return true;
+    return status.state === "ready" && status.nextBackend === "" && p.busy === "false" && p.model === model &&
+           Number(p.seq) > afterSeq && inside.state === "shown" && inside.model === model;
   }""", arg=[model, after_seq], timeout=READY_TIMEOUT_MS)
   assert page.is_hidden("#error"), page.inner_text("#error")
   return prediction(page), inside(page)
