@@ -15,7 +15,7 @@ with the same classifier: predict() and explain() on one drawn input, and the pa
 (InsidePanel.show), each a median of --strokes calls.
 Writes bench/results/inside_bench.json: medians, the parts, the machine's load (uptime) before and after, and for each
 drawing [ms from the stroke's end to the answer, ms of the last run]."""
-import argparse, json, pathlib, statistics, subprocess, sys, time
+import argparse, json, pathlib, statistics, subprocess, sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
