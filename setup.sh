@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up, sourced by test.sh: the Debian/Ubuntu packages the project needs, then .venv with
-# the pinned Python packages. Re-running it when nothing changed takes about a second.
+# the pinned Python packages, and tests/node_modules with the tests' pinned npm packages. Re-running it when nothing
+# changed takes about a second.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -9,6 +10,7 @@ command -v clang >/dev/null || missing+=(clang)                      # tinygrad'
 command -v wasm-ld >/dev/null || missing+=(lld)                      # links the WebAssembly kernels export_webgpu.py builds
 compgen -G "/usr/share/vulkan/icd.d/lvp_icd*.json" >/dev/null || missing+=(mesa-vulkan-drivers)  # Dawn's Vulkan without a GPU
 command -v chromium >/dev/null || missing+=(chromium)                 # the browser tests drive it
+command -v npm >/dev/null || missing+=(npm)                           # installs axe-core, which the accessibility tests inject
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)  # Debian's own python3 ships venv apart
 if (( ${#missing[@]} )); then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo); else
@@ -25,4 +27,11 @@ if [ "$(cat .venv/requirements.sha256 2>/dev/null)" != "$wanted" ]; then
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
   echo "$wanted" > .venv/requirements.sha256
+fi
+
+wanted=$(sha256sum < tests/package-lock.json | cut -d' ' -f1)
+if [ "$(cat tests/node_modules/package-lock.sha256 2>/dev/null)" != "$wanted" ]; then
+  echo "setup: installing the tests' npm packages into tests/node_modules" >&2
+  npm ci --prefix tests --no-audit --no-fund --loglevel=error
+  echo "$wanted" > tests/node_modules/package-lock.sha256  # after npm ci, which empties the folder first
 fi

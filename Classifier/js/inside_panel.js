@@ -37,11 +37,17 @@ function paintSigned(canvas, values, width, height, ink = null, x0 = 0, y0 = 0) 
   context.putImageData(image, x0, y0);
 }
 
-// Grey levels, 0 white to max black, for activations (after ReLU or SiLU: mostly positive).
-function paintActivation(canvas, values, side, max, x0 = 0, y0 = 0) {
-  const context = canvas.getContext("2d"), image = context.createImageData(side, side);
-  values.forEach((v, i) => { const shade = 255 * (1 - Math.max(0, v) / max); image.data.set([shade, shade, shade, 255], 4 * i); });
-  context.putImageData(image, x0, y0);
+// Maps of side x side activations in a grid of `columns`, one image for all (one putImageData, not one per map): grey
+// levels, 0 white to max black (after ReLU or SiLU they are mostly positive); the gaps between maps stay white.
+function paintMaps(canvas, values, side, columns, gap, max) {
+  const context = canvas.getContext("2d"), image = context.createImageData(canvas.width, canvas.height);
+  image.data.fill(255);
+  values.forEach((v, i) => {
+    const map = Math.floor(i / (side * side)), pixel = i % (side * side), shade = 255 * (1 - Math.max(0, v) / max);
+    const x = (map % columns) * (side + gap) + (pixel % side), y = Math.floor(map / columns) * (side + gap) + Math.floor(pixel / side);
+    image.data.set([shade, shade, shade], 4 * (y * canvas.width + x));
+  });
+  context.putImageData(image, 0, 0);
 }
 
 // "the strokes at the top pushed towards 9 most; those at the lower left pushed against it"
@@ -95,7 +101,7 @@ function build(body, model) {
     f.classList.add("attribution");
     return { which, canvas, caption: f.querySelector("figcaption") };
   });
-  body.append(element("div", { className: "inside-row" }, ...attribution.map((a) => a.canvas.parentElement)));
+  body.append(element("div", { className: "inside-row inside-attributions" }, ...attribution.map((a) => a.canvas.parentElement)));
   const layers = model === "cnn" ? buildCnn(body) : buildMlp(body);
   return {
     model,
@@ -117,18 +123,18 @@ function build(body, model) {
 function mapsFigure(count, side, columns, caption, zoom) {
   const gap = 1, rows = Math.ceil(count / columns);
   const canvas = canvasOf(columns * (side + gap) - gap, rows * (side + gap) - gap, caption, zoom);
-  return { canvas, figure: figure(caption, canvas), paint(values, max) {
-    for (let m = 0; m < count; m++) paintActivation(canvas, values.subarray(m * side * side, (m + 1) * side * side), side, max, (m % columns) * (side + gap), Math.floor(m / columns) * (side + gap));
-  } };
+  return { canvas, figure: figure(caption, canvas), paint: (values, max) => paintMaps(canvas, values, side, columns, gap, max) };
 }
 
 function buildCnn(body) {
   const conv1 = mapsFigure(8, 13, 4, "What the 8 first-layer filters find in the drawing (13×13 each, darker is stronger).", 3);
   const conv2 = mapsFigure(16, 5, 8, "What the 16 second-layer filters find in those maps (5×5 each): the dense layer reads these.", 4);
-  const filters = canvasOf(8 * 4 - 1, 5 + 16 * 4 - 1, "The learned 3×3 filters: the first layer's 8, then each second-layer filter's 8 weights over the first layer's maps");
-  const filterFigure = figure("The learned 3×3 filters: the first layer's 8 (top), then each second-layer filter's 8 (one row each); orange adds, blue subtracts.", filters);
+  // wider than tall, one column per second-layer filter: it fits the panel's column without a long scroll
+  const filters = canvasOf(16 * 4 - 1, 5 + 8 * 4 - 1, "The learned 3×3 filters: the first layer's 8, then each second-layer filter's 8 weights over the first layer's maps");
+  const filterFigure = figure("The learned 3×3 filters: the first layer's 8 (top row), then each second-layer filter's 8 (one column each); orange adds, blue subtracts.", filters);
   conv1.canvas.id = "inside-conv1"; conv2.canvas.id = "inside-conv2"; filters.id = "inside-filters";
   body.append(element("div", { className: "inside-row" }, conv1.figure, conv2.figure, filterFigure));
+  let painted = null;  // the weights the filters show: the same object until the model learns
   return (outputs, weights) => {
     for (const [maps, values, count] of [[conv1, outputs.conv1, 8], [conv2, outputs.conv2, 16]]) {
       const max = Math.max(...values, 1e-6), strongest = strongestMap(values, count);
@@ -136,11 +142,16 @@ function buildCnn(body) {
       maps.canvas.setAttribute("aria-label", `${count} maps; map ${strongest + 1} responds most to this drawing.`);
       maps.canvas.dataset.strongest = String(strongest);
     }
-    const c1 = weights["c1.weight"], c2 = weights["c2.weight"], context = filters.getContext("2d");
-    context.clearRect(0, 0, filters.width, filters.height);
-    for (let f = 0; f < 8; f++) paintSigned(filters, Array.from(c1.subarray(f * 9, f * 9 + 9)), 3, 3, null, f * 4, 0);
-    for (let f = 0; f < 16; f++) for (let c = 0; c < 8; c++) paintSigned(filters, Array.from(c2.subarray((f * 8 + c) * 9, (f * 8 + c) * 9 + 9)), 3, 3, null, c * 4, 5 + f * 4);
+    if (weights !== painted) paintFilters(filters, weights);
+    painted = weights;
   };
+}
+
+function paintFilters(canvas, weights) {
+  const c1 = weights["c1.weight"], c2 = weights["c2.weight"];
+  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  for (let f = 0; f < 8; f++) paintSigned(canvas, Array.from(c1.subarray(f * 9, f * 9 + 9)), 3, 3, null, f * 4, 0);
+  for (let f = 0; f < 16; f++) for (let c = 0; c < 8; c++) paintSigned(canvas, Array.from(c2.subarray((f * 8 + c) * 9, (f * 8 + c) * 9 + 9)), 3, 3, null, f * 4, 5 + c * 4);
 }
 
 function strongestMap(values, count) {
@@ -160,7 +171,9 @@ function buildMlp(body) {
     const hidden = outputs.hidden, order = Array.from(hidden.keys()).sort((a, b) => hidden[b] - hidden[a]).slice(0, TOP_UNITS);
     order.forEach((unit, i) => {
       const { canvas, figure: f } = units[i];
-      paintSigned(canvas, Array.from(weights["l1.weight"].subarray(unit * 784, (unit + 1) * 784)), 28, 28);
+      // a unit's pattern is its weights: painted again only when another unit takes its place or the model learned
+      if (canvas.dataset.unit !== String(unit) || units[i].weights !== weights) paintSigned(canvas, Array.from(weights["l1.weight"].subarray(unit * 784, (unit + 1) * 784)), 28, 28);
+      units[i].weights = weights;
       canvas.dataset.unit = String(unit);
       canvas.setAttribute("aria-label", `Unit ${unit}: the weight pattern it looks for; it responds ${hidden[unit].toFixed(2)} to this drawing.`);
       f.querySelector("figcaption").textContent = `unit ${unit}: ${hidden[unit].toFixed(2)}`;

@@ -41,9 +41,12 @@ export class PersonalPanel {
       learning: `The ${LABELS[model]} is learning your handwriting… (${digits} so far)`,
       personal: `Learned from ${digits}.`,
     }[state];
+    const focused = document.activeElement;
     for (const button of this.#page.teach) button.disabled = !this.#app.drawn();
     this.#page.reset.disabled = count === 0;
     this.#page.export.disabled = state !== "personal";
+    // A button disabled under the keyboard's focus drops it to the start of the page; it goes to what says why instead.
+    if (focused?.disabled) this.#page.personal.focus();
   }
 
   async #teach(label) {

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Screenshots of the page with the "Inside the model" panel open after "Try a real digit", for looking at the layout:
+  python bench/inside_screenshots.py [--out bench/results]
+
+Desktop 1280x800 and 1600x1000, and a phone (390x844, touch, device pixel ratio 2), each with both models, in headless
+Chromium with WebGPU on SwiftShader; whole pages, as inside-<model>-<size>.png. Each also says whether the page is
+wider than its viewport (a horizontal scroll)."""
+import argparse, pathlib, sys
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
+from pen_replay import prediction, wait_for_prediction
+from test_page import wait_for_backend, wait_ready
+
+SIZES = {"1280x800": {"viewport": {"width": 1280, "height": 800}},
+         "1600x1000": {"viewport": {"width": 1600, "height": 1000}},
+         "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}}
+PANEL_SHOWN = """() => {
+  const p = document.querySelector("#prediction").dataset, inside = document.querySelector("#inside").dataset;
+  return p.busy === "false" && inside.state === "shown" && inside.seq === p.seq;
+}"""
+
+def screenshot(browser, url:str, model:str, options:dict, path:pathlib.Path) -> str:
+  context = browser.new_context(**options)
+  page = context.new_page()
+  page.goto(url + f"Classifier/?model={model}")
+  wait_ready(page)
+  wait_for_backend(page, "webgpu")
+  page.click("#inside-toggle")
+  seq = int(prediction(page)["seq"])
+  page.click("#try-digit")
+  page.wait_for_function("() => document.querySelector('#try-info').textContent.startsWith('A real')", timeout=30_000)
+  wait_for_prediction(page, model, seq)
+  page.wait_for_function(PANEL_SHOWN, timeout=30_000)
+  page.mouse.move(0, 0)  # no hover left on a button
+  page.screenshot(path=str(path), full_page=True)
+  wide = page.evaluate("document.documentElement.scrollWidth > innerWidth")
+  context.close()
+  return f"{path}: {'scrolls sideways' if wide else 'fits its width'}"
+
+def main():
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  ap.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "results")
+  args = ap.parse_args()
+  args.out.mkdir(parents=True, exist_ok=True)
+  from playwright.sync_api import sync_playwright
+  server, url = serve(ROOT)
+  with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS)
+    for size, options in SIZES.items():
+      for model in ("cnn", "mlp"): print(screenshot(browser, url, model, options, args.out / f"inside-{model}-{size}.png"), flush=True)
+    browser.close()
+  server.shutdown()
+
+if __name__ == "__main__":
+  main()
