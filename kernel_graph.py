@@ -23,7 +23,11 @@ class GraphError(Exception): pass
 
 def capture(fn, inputs:dict[str, Tensor]) -> TinyJit:
   """Runs fn(*inputs) under TinyJit until its kernels are captured (the third call). fn returns {name: Tensor}."""
-  jit = TinyJit(lambda *xs: {k: v.realize() for k, v in fn(*xs).items()})
+  def run(*xs) -> dict[str, Tensor]:
+    outputs = {k: v.contiguous() for k, v in fn(*xs).items()}  # each output its own buffer, not a view of another
+    Tensor.realize(*outputs.values())  # together: realized one by one, they would each recompute what they share
+    return outputs
+  jit = TinyJit(run)
   for _ in range(3): jit(*[x.clone().realize() for x in inputs.values()])
   return jit
 
