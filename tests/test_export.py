@@ -65,12 +65,14 @@ def last_kernel_dropped(graph:dict) -> dict:
   ("infer", "wasm", last_kernel_dropped, "exported wasm inference differs from tinygrad on CPU"),
   ("train", "webgpu", last_kernel_dropped, "exported webgpu training step differs from tinygrad's own step on CPU"),
   ("train", "wasm", last_kernel_dropped, "exported wasm training step differs from tinygrad's own step on CPU"),
+  ("explain", "webgpu", last_kernel_dropped, "exported webgpu explain graph differs from tinygrad on CPU"),
+  ("explain", "wasm", last_kernel_dropped, "exported wasm explain graph differs from tinygrad on CPU"),
 ])
 def test_a_wrong_kernel_is_caught_and_nothing_is_written(tmp_path, trained, monkeypatch, kind, target, spoil, message):
-  real, builders = export_webgpu.graph_of, {"infer": export_webgpu.inference, "train": export_webgpu.training}
-  def spoiled(t, build):
-    graph = real(t, build)
+  real, builders = export_webgpu.graph_of, export_webgpu.GRAPHS
+  def spoiled(t, build, **settings):
+    graph = real(t, build, **settings)
     return spoil(graph) if t == target and build.func is builders[kind] else graph
-  monkeypatch.setattr(export_webgpu, "graph_of", lambda t, build: spoiled(t, build))
+  monkeypatch.setattr(export_webgpu, "graph_of", spoiled)
   with pytest.raises(ExportError, match=message): export_webgpu.export("cnn", trained["cnn"][0], tmp_path / "out")
   assert not list((tmp_path / "out").rglob("*.*"))
