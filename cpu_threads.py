@@ -8,7 +8,7 @@ releases the GIL while a kernel runs, so the slices run in parallel. Each slice 
 same outputs as in the loop, so results are bit for bit the loop's. CPU_THREADS=0 keeps tinygrad's loop.
 (tinygrad's opt-in HCQ2 runtime runs the slices in order on one queue thread too; it does not go through this call.)
 """
-import ctypes, inspect, queue, sys, threading, time
+import contextlib, ctypes, inspect, queue, sys, threading, time
 from tinygrad.helpers import getenv
 from tinygrad.runtime import ops_cpu
 
@@ -53,6 +53,15 @@ def parallel_call(self, *bufs, global_size=(1,1,1), local_size=(1,1,1), vals=(),
   st = time.perf_counter()
   WORKERS.run(self.fxn, [[ctypes.c_uint64(tid if i == core else x) for i, x in enumerate(args)] for tid in range(global_size[0])])
   return time.perf_counter() - st if wait else None
+
+@contextlib.contextmanager
+def one_core():
+  """tinygrad's own loop for a while: kernel search (BEAM) times each candidate alone, where sliced kernels win on
+  paper; their picks made training steps slower than the picks timed on one core and then run sliced (MLP 47 vs 36
+  ms, CNN 36 vs 30 ms per step on 2 cores; bench notes in HYPERPARAMETERS.md)."""
+  installed, ops_cpu.CPUProgram.__call__ = ops_cpu.CPUProgram.__call__, SERIAL_CALL
+  try: yield
+  finally: ops_cpu.CPUProgram.__call__ = installed
 
 def enable() -> bool:
   """Installs parallel_call, unless CPU_THREADS=0 or tinygrad's CPU runtime is not the one it was written for."""

@@ -5,6 +5,7 @@ and keeps the winner in tinygrad's disk cache, so a first run spends minutes the
   - a search that still runs says so, and how far it has got.
 `record()` gives every search result of this process, which `python kernel_search.py save` writes into the shipped file."""
 import json, pathlib, sys, threading, time
+import cpu_threads
 
 SHIPPED = pathlib.Path(__file__).resolve().parent / "data" / "kernels" / "cpu.json"
 found:dict[str, dict] = {}  # ast hex -> the search's key and result, for every search of this process
@@ -43,7 +44,8 @@ def watch(expected:str) -> None:
   def beam_search(s, rawbufs, var_vals, amt, allow_test_size=True, *args, **kwargs):
     slow = threading.Timer(2.0, announce)  # a kernel found in the cache returns well before this
     slow.start()
-    try: result = real(s, rawbufs, var_vals, amt, allow_test_size, *args, **kwargs)
+    try:
+      with cpu_threads.one_core(): result = real(s, rawbufs, var_vals, amt, allow_test_size, *args, **kwargs)
     finally: slow.cancel()
     found[s.ast.key.hex()] = as_json(key_of(s, amt, allow_test_size), result.applied_opts)
     if state["announced"]:

@@ -21,3 +21,8 @@ def test_threaded_results_are_bit_for_bit_the_serial_loops(monkeypatch):
   threaded = matmul_on_cpu()
   monkeypatch.setattr(ops_cpu.CPUProgram, "__call__", cpu_threads.SERIAL_CALL)
   assert matmul_on_cpu() == threaded
+
+def test_kernel_search_times_candidates_on_one_core_then_training_slices_again():
+  installed = ops_cpu.CPUProgram.__call__
+  with cpu_threads.one_core(): assert ops_cpu.CPUProgram.__call__ is cpu_threads.SERIAL_CALL
+  assert ops_cpu.CPUProgram.__call__ is installed
