@@ -2,7 +2,7 @@
 """Accuracy of the trained models on pen digits preprocessed by bench/render_pendigits.py, and how those images compare with MNIST.
   python bench/eval_preprocess.py bench/results/pendigits_0.npz [--weights weights] [--writers 21-30] [--confusion]
                                   [--errors errors.png] [--stats] [--grid grid.png]"""
-import argparse, os, pathlib, sys
+import argparse, pathlib, sys
 import numpy as np
 from tinygrad import Tensor
 
@@ -99,7 +99,6 @@ if __name__ == "__main__":
       errors_png(args.errors.with_name(f"{args.errors.stem}_{name}.png"), images, labels, predicted,
                  f"{name}: {(predicted != labels).sum()} of {len(labels)} pen digits misread (true->predicted)")
   if args.stats or args.grid:
-    os.environ.setdefault("MNIST_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
     from mnist_data import load_mnist
     _, _, mnist, mnist_labels = load_mnist()
   if args.stats:

@@ -2,7 +2,7 @@
 """The same two models and the same training step in PyTorch on the CPU: the yardstick for bench/train_speed.py.
 
   .venv/bin/pip install -r bench/requirements-torch.txt        # torch==2.13.0, the CPU build (a benchmark-only dependency)
-  MNIST_DIR=../shared/data/mnist .venv/bin/python bench/torch_reference.py [--models mlp,cnn] [--batches 128,256] [--aug 1,0] [--threads N]
+  .venv/bin/python bench/torch_reference.py [--models mlp,cnn] [--batches 128,256] [--aug 1,0] [--threads N]
 
 The step is training.py's: a random batch (torch.randint) from the training set held in memory as float tensors, the
 scripts' default augmentation (random rotation, zoom and shift per image, as in training.augment, in ink space with

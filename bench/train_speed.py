@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Median time per training step of training.py's real jitted step (make_train_step), per model and configuration.
 
-  MNIST_DIR=../shared/data/mnist .venv/bin/python bench/train_speed.py            # the default grid, a table at the end
+  .venv/bin/python bench/train_speed.py            # the default grid, a table at the end
   .venv/bin/python bench/train_speed.py --models cnn --batches 256 --beams 0,2    # a part of it
   .venv/bin/python bench/train_speed.py --torch                                   # and PyTorch's step, same shapes
 
