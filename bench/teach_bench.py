@@ -2,7 +2,7 @@
 """The page learning writers it has never seen, measured on the page itself (headless Chromium, WebGPU on SwiftShader):
   python bench/teach_bench.py --weights DIR [--writers 21-30] [--models mlp,cnn] [--backend webgpu|cpu] [--more 21,28]
 
-DIR holds mlp.safetensors and cnn.safetensors trained without these writers (EXTRA_WRITERS=1-20). They are exported
+DIR holds mlp.safetensors and cnn.safetensors trained without these writers (PEN_WRITERS=1-20). They are exported
 into a temporary copy of the site (export_webgpu.py, the same checks), then for each writer and model, in a fresh
 browser profile: the first 2 digits of each class are drawn with the mouse (tests/pen_replay.py) and taught with the
 "It's a ..." buttons, one at a time, each time waiting for the corrected prediction; then #export-personal downloads
@@ -40,11 +40,14 @@ def accuracy(model, images:np.ndarray, labels:np.ndarray) -> float:
 def firsts(labels:np.ndarray, per_class:int) -> np.ndarray:
   return np.array(sorted(i for c in range(10) for i in np.flatnonzero(labels == c)[:per_class]), dtype=int)
 
-def teach_on_page(browser, url:str, model:str, digits:list[dict], seed:int, download:pathlib.Path) -> tuple[list[float], list[str]]:
+def teach_on_page(browser, url:str, model:str, digits:list[dict], seed:int, download:pathlib.Path) -> tuple[list[float], list[str], dict]:
   """Draws and teaches `digits` one by one on a fresh page; saves the personal weights to `download`.
-  Returns the seconds from each click to the corrected prediction, and the backend that learned each."""
+  Returns the seconds from each click to the corrected prediction, the backend that learned each, and the files
+  fetched from the first click to its corrected prediction (name: bytes)."""
   context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
   page = context.new_page()
+  phase, responses = ["load"], []
+  page.on("response", lambda r: responses.append((phase[0], r)))
   page.goto(url + f"?model={model}")
   page.wait_for_selector('#status[data-state="ready"]', timeout=60_000)
   page.wait_for_function("() => document.querySelector('#status').dataset.nextBackend === ''", timeout=60_000)
@@ -54,15 +57,17 @@ def teach_on_page(browser, url:str, model:str, digits:list[dict], seed:int, down
     seq = int(prediction(page)["seq"])
     draw(page, place(digit["strokes"], side, rng))
     seq = int(wait_for_prediction(page, model, seq)["seq"])
-    start = time.perf_counter()
+    phase[0], start = "first teaching" if n == 0 else "later", time.perf_counter()
     page.click(f'[data-teach="{digit["label"]}"]')
     page.wait_for_function(LEARNED, arg=[seq, n + 1], timeout=120_000)
     times.append(time.perf_counter() - start)
+    phase[0] = "later"
     backends.append(page.get_attribute("#personal", "data-backend"))
+  fetched = {r.url.rsplit("/", 1)[-1]: len(r.body()) for p, r in responses if p == "first teaching" and r.ok}
   with page.expect_download() as saved: page.click("#export-personal")
   saved.value.save_as(download)
   context.close()
-  return times, backends
+  return times, backends, fetched
 
 def main():
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,13 +95,15 @@ def main():
         for per_class in (2, 10) if w in more else (2,):
           taught = mine[firsts(labels[mine], per_class)]
           rest = np.setdiff1d(mine, taught)
-          times, backends = teach_on_page(browser, url, name, [digits[i] for i in taught], seed=w, download=(personal := pathlib.Path(tmp) / f"{name}-{w}.safetensors"))
+          times, backends, fetched = teach_on_page(browser, url, name, [digits[i] for i in taught], seed=w, download=(personal := pathlib.Path(tmp) / f"{name}-{w}.safetensors"))
           model = load_model(name, personal)
           row = {"taught": len(taught), "before": accuracy(shipped, images[rest], labels[rest]), "after": accuracy(model, images[rest], labels[rest]),
-                 "mnist": accuracy(model, X_test, Y_test), "times": [round(t, 3) for t in times], "backends": backends}
+                 "mnist": accuracy(model, X_test, Y_test), "times": [round(t, 3) for t in times], "backends": backends,
+                 "first_teaching_fetched": fetched}
           results["writers"].setdefault(name, {}).setdefault(str(w), {})[str(len(taught))] = row
           print(f"{name} writer {w}, {len(taught)} taught: {row['before']:.2f}% -> {row['after']:.2f}% of {len(rest)} other digits, MNIST {row['mnist']:.2f}%, "
-                f"teach median {statistics.median(times):.2f} s (first {times[0]:.2f}, max {max(times):.2f}), learned on {sorted(set(backends))}", flush=True)
+                f"teach median {statistics.median(times):.2f} s (first {times[0]:.2f}, max {max(times):.2f}), learned on {sorted(set(backends))}, "
+                f"first teaching fetched {sum(fetched.values()):,} B", flush=True)
       rows = [v["20"] for v in results["writers"][name].values()]
       print(f"{name}: mean {np.mean([r['before'] for r in rows]):.2f}% -> {np.mean([r['after'] for r in rows]):.2f}%, worst writer "
             f"{min(r['after'] for r in rows):.2f}%; MNIST {results[f'{name}_mnist_shipped']:.2f}% -> at least {min(r['mnist'] for r in rows):.2f}%; "
