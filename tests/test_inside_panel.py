@@ -10,7 +10,7 @@ from explain import make_explain
 from export_webgpu import TOLERANCE, check_inputs, error_of
 from models import load_model
 from pen_replay import draw, prediction, select_model
-from test_page import DESKTOP, READY_TIMEOUT_MS, SHAPES, draw_and_wait, on_canvas, open_page, requests_for, wait_for_backend, wait_ready
+from test_page import DESKTOP, READY_TIMEOUT_MS, SHAPES, desktop, draw_and_wait, on_canvas, open_page, requests_for, wait_for_backend, wait_ready  # noqa: F401 (desktop: the page fixture)
 
 EXPLAIN_ALL = """async ([name, backend, inputs]) => {
   const { loadClassifier } = await import("./js/classifier.js");
@@ -80,14 +80,6 @@ def assert_renders(page, panel:dict):
   cnn = panel["model"] == "cnn"
   assert page.locator("#inside-conv1, #inside-conv2, #inside-filters").count() == (3 if cnn else 0)
   assert page.locator("#inside-units canvas[data-unit]").count() == (0 if cnn else 8)
-
-@pytest.fixture(scope="module")
-def desktop(browser, site_url):
-  page = open_page(browser, site_url + "Classifier/", viewport=DESKTOP)
-  wait_ready(page)
-  wait_for_backend(page, "webgpu")
-  yield page
-  page.context.close()
 
 def test_the_panel_follows_the_prediction_and_the_model_switch(desktop):
   page = desktop
