@@ -3,7 +3,8 @@ and keeps the winner in tinygrad's disk cache, so a first run spends minutes the
   - the winners of the default runs' searches ship with the repository (data/kernels/cpu.json) and are put into
     tinygrad's cache before a run, so the default runs search nothing and run the same kernels on every machine;
   - a search that still runs says so, and how far it has got.
-`record()` gives every search result of this process, which `python kernel_search.py save` writes into the shipped file."""
+`found` holds every search result of this process; training writes it beside the weights, and
+`python kernel_search.py save` merges such files into the shipped one."""
 import json, pathlib, sys, threading, time
 import cpu_threads
 
