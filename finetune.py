@@ -18,7 +18,7 @@ from mnist_data import load_mnist
 # with models trained on pen writers 11-30 (bench/finetune_recipe.py; Classifier/HYPERPARAMETERS.md has the sweep).
 RECIPES = {
   "mlp": {"batch": 16, "personal": 8, "steps": 6, "rounds": 4, "lr": 1e-4, "angle": 10.0, "scale": 0.1, "shift": 1.5, "replay": 1024},
-  "cnn": {"batch": 16, "personal": 12, "steps": 6, "rounds": 4, "lr": 1e-4, "angle": 10.0, "scale": 0.1, "shift": 1.5, "replay": 1024},
+  "cnn": {"batch": 16, "personal": 6, "steps": 6, "rounds": 4, "lr": 1e-4, "angle": 10.0, "scale": 0.1, "shift": 1.5, "replay": 1024},
 }
 NOISE = 4  # uniform -1..1 numbers per image that drive its warp: rotation, zoom, shift in x, shift in y
 
