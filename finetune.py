@@ -13,9 +13,10 @@ from mnist_data import load_mnist
 # Per model: batch: images per step, of which `personal` are the person's examples (drawn with replacement; the newest
 # always among them) and the rest ordinary digits from the replay sample, so that the model keeps reading everyone else;
 # steps: Adam steps each time the person teaches a digit, repeated up to `rounds` times while the model still misreads
-# that drawing; lr: Adam's; angle (degrees), scale, shift (px): the warp's
-# ranges; replay: how many ordinary digits (MNIST training images) the page fetches to mix in. Chosen on writers 1-10
-# with models trained on pen writers 11-30 (bench/finetune_recipe.py; Classifier/HYPERPARAMETERS.md has the sweep).
+# that drawing (on the page, only while the answer still comes within about a second: js/learner.js); lr: Adam's;
+# angle (degrees), scale, shift (px): the warp's ranges; replay: how many ordinary digits (MNIST training images) the
+# page fetches to mix in. Chosen on writers 1-10 with models trained on pen writers 11-30 (bench/finetune_recipe.py;
+# Classifier/HYPERPARAMETERS.md has the sweep).
 RECIPES = {
   "mlp": {"batch": 16, "personal": 8, "steps": 6, "rounds": 4, "lr": 1e-4, "angle": 10.0, "scale": 0.1, "shift": 1.5, "replay": 1024},
   "cnn": {"batch": 16, "personal": 6, "steps": 6, "rounds": 4, "lr": 1e-4, "angle": 10.0, "scale": 0.1, "shift": 1.5, "replay": 1024},

@@ -5,6 +5,8 @@
 import { PersonalStore, recordProblem } from "./personal_store.js";
 import { loadReplay, teachingBatches } from "./learning.js";
 
+const ROUNDS_WITHIN_MS = 800;  // of one teaching's training rounds: the corrected prediction within a second
+
 export class Learner extends EventTarget {
   #store;
   #examples;
@@ -115,11 +117,16 @@ export class Learner extends EventTarget {
     while (generation === this.#generation && model.learned < this.#examples.length) {
       const newest = model.learned, example = this.#examples[newest];
       let backend;
-      for (let round = 0; round < recipe.rounds; round++) {  // more rounds while it still misreads the taught drawing
+      const started = performance.now();
+      for (let round = 1; round <= recipe.rounds; round++) {  // more rounds while it still misreads the taught drawing
         ({ weights, backend } = await classifier.train(teachingBatches(this.#examples.slice(0, newest + 1), newest, replay, recipe, noisePerImage)));
         if (generation !== this.#generation) return classifier.setWeights(null);  // reset while it trained: back to the shipped weights
         const logits = await classifier.predict(example.input);
         if (logits.indexOf(Math.max(...logits)) === example.label) break;
+        // the person waits for the answer: no round that would end beyond ROUNDS_WITHIN_MS (the example stays among
+        // theirs, and later teachings keep learning it)
+        const elapsed = performance.now() - started;
+        if (elapsed + elapsed / round > ROUNDS_WITHIN_MS) break;
       }
       model.learned = newest + 1;
       this.lastBackend = backend;
