@@ -40,7 +40,7 @@ def teach(name:str, weights:pathlib.Path, recipe:dict, taught:list, seed:int):
   rng, examples, losses = np.random.default_rng(seed), [], []
   for image, label in taught:
     examples.append((image.reshape(784).astype(np.float32) / 127.5 - 1, label))
-    for _ in range(recipe["rounds"]):  # as the page does: more rounds while it still misreads a taught drawing
+    for _ in range(recipe["rounds"]):  # as the page does on a fast backend: more rounds while a taught drawing is misread
       for b in batches(examples, len(examples) - 1, replay, recipe, rng):
         losses.append(step(*[Tensor(b[k]) for k in ("x", "y", "noise")])["loss"].item())
       check = examples if recipe.get("check") == "all" else examples[-1:]

@@ -5,7 +5,9 @@
 import { PersonalStore, recordProblem } from "./personal_store.js";
 import { loadReplay, teachingBatches } from "./learning.js";
 
-const ROUNDS_WITHIN_MS = 800;  // of one teaching's training rounds: the corrected prediction within a second
+// A teaching starts no training round that would end later than this after its first round began, so that the
+// corrected prediction shows within about a second even where a round is slow (WebGPU on SwiftShader)
+const ROUNDS_WITHIN_MS = 800;
 
 export class Learner extends EventTarget {
   #store;
@@ -123,8 +125,8 @@ export class Learner extends EventTarget {
         if (generation !== this.#generation) return classifier.setWeights(null);  // reset while it trained: back to the shipped weights
         const logits = await classifier.predict(example.input);
         if (logits.indexOf(Math.max(...logits)) === example.label) break;
-        // the person waits for the answer: no round that would end beyond ROUNDS_WITHIN_MS (the example stays among
-        // theirs, and later teachings keep learning it)
+        // the person waits for the answer (the mean round so far estimates the next); the example stays among theirs,
+        // and later teachings keep learning it
         const elapsed = performance.now() - started;
         if (elapsed + elapsed / round > ROUNDS_WITHIN_MS) break;
       }
