@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Train the MLP (784-512-512-10, SiLU) on MNIST: python mnist_mlp.py (settings: README.md).
 A quick try, without the one-time kernel search: BEAM=0 STEPS=100 python mnist_mlp.py"""
-from models import MLP
-from training import train
+from digits.models import MLP
+from digits.training.loop import train
 
 DEFAULTS = dict(STEPS=15000, BATCH=128, LR=1e-3, SCHEDULE="cosine", LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
                 ANGLE=12, SCALE=0.15, SHIFT=2.5, ELASTIC=0, THICKNESS=0, WEIGHTS_DIR="weights",

@@ -20,14 +20,14 @@ Per model (mlp, cnn) it measures
 and prints one markdown table and writes bench/results/browser_bench.json.
 
 Needs: `npm ci --prefix bench` (bench/package.json pins the libraries) and `pip install -r bench/requirements.txt`."""
-import argparse, functools, gzip, http.server, json, os, pathlib, platform, statistics, struct, subprocess, sys, threading, time
+import argparse, functools, http.server, json, os, pathlib, platform, statistics, struct, sys, threading, time
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS  # noqa: E402
+from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS
 
 MODELS = ("mlp", "cnn")
 TIMEOUT_MS = 180_000
@@ -49,7 +49,7 @@ def read_safetensors(path: pathlib.Path) -> dict[str, np.ndarray]:
   return out
 
 def reference_logits(name: str, w: dict, x: np.ndarray) -> np.ndarray:
-  """The architectures in numpy (float64), from models.py: PyTorch layouts, (channel, row, col) flatten."""
+  """The architectures in numpy (float64), from digits/models.py: PyTorch layouts, (channel, row, col) flatten."""
   w = {k: v.astype(np.float64) for k, v in w.items()}
   x = x.astype(np.float64)
   if name == "mlp":
@@ -82,8 +82,10 @@ def build_onnx(name: str, w: dict, path: pathlib.Path, check_inputs: np.ndarray)
     inits.append(numpy_helper.from_array(np.array([1, 1, 28, 28], np.int64), "image_shape"))
     pool = dict(kernel_shape=[2, 2], strides=[2, 2])
     nodes = [node("Reshape", ["x", "image_shape"], ["img"]),
-             node("Conv", ["img", "c1.weight", "c1.bias"], ["y1"], kernel_shape=[3, 3]), node("Relu", ["y1"], ["r1"]), node("MaxPool", ["r1"], ["p1"], **pool),
-             node("Conv", ["p1", "c2.weight", "c2.bias"], ["y2"], kernel_shape=[3, 3]), node("Relu", ["y2"], ["r2"]), node("MaxPool", ["r2"], ["p2"], **pool),
+             node("Conv", ["img", "c1.weight", "c1.bias"], ["y1"], kernel_shape=[3, 3]),
+             node("Relu", ["y1"], ["r1"]), node("MaxPool", ["r1"], ["p1"], **pool),
+             node("Conv", ["p1", "c2.weight", "c2.bias"], ["y2"], kernel_shape=[3, 3]),
+             node("Relu", ["y2"], ["r2"]), node("MaxPool", ["r2"], ["p2"], **pool),
              node("Flatten", ["p2"], ["f"], axis=1), node("Gemm", ["f", "l1.weight", "l1.bias"], ["logits"], transB=1)]
   graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 784])],
                             [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])], inits)
@@ -102,7 +104,7 @@ def build_onnx(name: str, w: dict, path: pathlib.Path, check_inputs: np.ndarray)
 
 def bench_inputs() -> tuple[np.ndarray, str]:
   """32 inputs in -1..1: 16 MNIST test digits, 8 of them inverted, and 8 of uniform noise, as export_webgpu.py checks."""
-  from export_webgpu import check_inputs
+  from digits.export.check import check_inputs
   return check_inputs(), "16 MNIST test digits (8 also inverted) + 8 noise, as export_webgpu.py checks"
 
 # ---------------------------------------------------------------- HTTP server
@@ -365,7 +367,7 @@ def main() -> int:
         print(f"  {model} {v}: first {fmt_ms(entry['first_prediction_ms'])} ms, median {fmt_ms(entry.get('median_ms'))} ms, "
               f"p90 {fmt_ms(entry.get('p90_ms'))} ms {entry.get('error', '')[:300]}", flush=True)
       ours = res["variants"].get("ours_webgpu", {}).get("logits")
-      for v, entry in res["variants"].items():
+      for entry in res["variants"].values():
         if ours is not None and entry.get("logits") is not None:
           diff = float(np.abs(np.asarray(entry["logits"]) - np.asarray(ours)).max())
           entry["max_abs_diff_vs_ours_webgpu"] = diff
@@ -386,7 +388,7 @@ def report(results: dict, args) -> None:
   m_ = results["machine"]
   print(f"\n## Browser benchmark: headless Chromium {m_['chromium']}, WebGPU on SwiftShader; {m_['nproc']} cores ({m_['cpu']}); "
         f"load average {' '.join(m_['loadavg_start'])} -> {' '.join(m_['loadavg_end'])}")
-  print(f"libraries: " + ", ".join(f"{k} {v}" for k, v in results["libraries"].items()) + f"; inputs: {results['inputs']}")
+  print("libraries: " + ", ".join(f"{k} {v}" for k, v in results["libraries"].items()) + f"; inputs: {results['inputs']}")
   print("first = navigation start to first prediction, cold context, median of "
         f"{args.runs} (ours: the real page with a drawn digit, and the backend that answered first; libraries: a minimal "
         f"page of their own); median/p90 = one inference, {args.calls} calls after {args.warmup} warm-up; "

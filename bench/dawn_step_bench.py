@@ -3,19 +3,22 @@
 pipelines and bind groups made once, then every kernel of a call in one compute pass of one command buffer, one submit,
 and the output read back.
   python bench/dawn_step_bench.py [--models mlp,cnn] [--calls 200] [--weights DIR] [--state-device CPU]
-tinygrad's own WEBGPU runtime, which export_webgpu.DawnReplay uses, makes a pipeline and submits a command buffer for
+tinygrad's own WEBGPU runtime, which digits/export/dawn.py's DawnReplay uses, makes a pipeline and submits a command buffer for
 every kernel it runs: its time is shown beside ours, as the baseline. Both replays run the same training steps from the
 same weights on the same batches, and must end with the same losses (1e-4) before any time is taken.
 Prints the adapter, then per model and graph the median and p90 ms of one call (inputs written, kernels, output read)."""
 import argparse, ctypes, pathlib, statistics, sys, time
 import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-import export_webgpu
-from kernel_graph import graph_of
+from digits.export import finetune
+from digits.export.check import TOLERANCE, check_batches, check_inputs, error_of
+from digits.export.dawn import DawnReplay
+from digits.export.graph import graph_of
+from digits.export.graphs import GRAPHS, training
 from tinygrad.helpers import Context
 from tinygrad.runtime.ops_webgpu import webgpu, DeviceCreateComputePipeline
 
-class OnePassReplay(export_webgpu.DawnReplay):
+class OnePassReplay(DawnReplay):
   """DawnReplay's buffers and shader modules, run the browser's way."""
   def __init__(self, graph:dict, state:dict[str, np.ndarray]):
     super().__init__(graph, state)
@@ -69,15 +72,15 @@ def timed(replay, inputs:list[dict], calls:int) -> list[float]:
 
 def bench(name:str, weights_dir:pathlib.Path, calls:int, state_device:str) -> None:
   weights = weights_dir / f"{name}.safetensors"
-  with Context(DEV=state_device): state = {k: v.numpy() for k, v in export_webgpu.training(name, weights)[2].items()}
-  batches = export_webgpu.check_batches(export_webgpu.finetune.RECIPES[name]["batch"])
-  x = [{"x": export_webgpu.check_inputs()[i:i + 1]} for i in range(8)]
+  with Context(DEV=state_device): state = {k: v.numpy() for k, v in training(name, weights)[2].items()}
+  batches = check_batches(finetune.RECIPES[name]["batch"])
+  x = [{"x": check_inputs()[i:i + 1]} for i in range(8)]
   for key, inputs in (("infer", x), ("train", batches)):
-    graph = graph_of("webgpu", lambda: export_webgpu.GRAPHS[key](name, weights))
-    ours, tinygrads = OnePassReplay(graph, state), export_webgpu.DawnReplay(graph, state)
+    graph = graph_of("webgpu", lambda: GRAPHS[key](name, weights))
+    ours, tinygrads = OnePassReplay(graph, state), DawnReplay(graph, state)
     got, expected = [[r(b) for b in inputs[:5]] for r in (ours, tinygrads)]
-    error = max(export_webgpu.error_of(g[o], e[o]) for g, e in zip(got, expected) for o in g)
-    assert error <= export_webgpu.TOLERANCE, f"{name} {key}: one command buffer differs from tinygrad's runtime by {error:.1e}"
+    error = max(error_of(g[o], e[o]) for g, e in zip(got, expected) for o in g)
+    assert error <= TOLERANCE, f"{name} {key}: one command buffer differs from tinygrad's runtime by {error:.1e}"
     for label, replay in (("one command buffer", ours), ("tinygrad's runtime", tinygrads)):
       timed(replay, inputs, 10)  # warm-up
       ts = timed(replay, inputs, calls)

@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import serve, CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS
-from mnist_data import load_mnist
+from digits.data.mnist import load_mnist
 
 # one batch of 28x28 uint8 images (base64) -> predicted digits, one inference at a time as the page makes them
 CLASSIFY = """async ([name, backend, images]) => {

@@ -8,7 +8,7 @@ from tinygrad import Tensor
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from models import load_model
+from digits.models import load_model
 
 def predict(name:str, path:pathlib.Path, images:np.ndarray) -> np.ndarray:
   return load_model(name, path)(Tensor(images.astype(np.float32) / 127.5 - 1).reshape(-1, 1, 28, 28)).argmax(-1).numpy()
@@ -99,7 +99,7 @@ if __name__ == "__main__":
       errors_png(args.errors.with_name(f"{args.errors.stem}_{name}.png"), images, labels, predicted,
                  f"{name}: {(predicted != labels).sum()} of {len(labels)} pen digits misread (true->predicted)")
   if args.stats or args.grid:
-    from mnist_data import load_mnist
+    from digits.data.mnist import load_mnist
     _, _, mnist, mnist_labels = load_mnist()
   if args.stats:
     pen, reference = stats(images), stats(mnist)

@@ -7,16 +7,16 @@ digits of each class are taught one at a time, in the writer's order, as the pag
 other digits are classified. Also the MNIST test accuracy after the writer's teaching (and with --mnist-after 100, after
 the first 10 digits of each class). Recipes are given as JSON overrides of finetune.RECIPES[model]:
   python bench/finetune_recipe.py --weights /tmp/held --recipes '{}' '{"steps": 4}' '{"lr": 1e-3, "personal": 8}'
-The pen digits are placed with seed 1 and rendered by pendigits.py, as the page's preprocess.js renders them."""
+The pen digits are placed with seed 1 and rendered by digits/data/pendigits.py, as the page's preprocess.js renders them."""
 import argparse, json, pathlib, sys, time
 import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tinygrad import Tensor, TinyJit, nn
-import finetune
-from models import load_model
-from mnist_data import load_mnist
-from pendigits import render_pendigits
+from tinygrad import Tensor, TinyJit
+from digits.export import finetune
+from digits.models import load_model
+from digits.data.mnist import load_mnist
+from digits.data.pendigits import render_pendigits
 
 def batches(examples:list, newest:int, replay:tuple, recipe:dict, rng:np.random.Generator) -> list[dict]:
   """One teach's batches: the newest example in each, the other personal slots from all examples, the rest replay."""
@@ -81,7 +81,8 @@ def main():
         mnist_after.append(accuracy(model, X_test, Y_test))
         if args.mnist_after:
           more = mine[firsts(labels[mine], args.mnist_after // 10)]
-          row["writers"][w]["mnist_after_more"] = accuracy(teach(name, weights, recipe, [(images[i], labels[i]) for i in more], seed=w)[0], X_test, Y_test)
+          lesson = [(images[i], labels[i]) for i in more]
+          row["writers"][w]["mnist_after_more"] = accuracy(teach(name, weights, recipe, lesson, seed=w)[0], X_test, Y_test)
         print(f"  {name} writer {w}: {before:.2f}% -> {row['writers'][w]['after']:.2f}%  MNIST {mnist_after[-1]:.2f}%"
               + (f" ({row['writers'][w]['mnist_after_more']:.2f}% after {args.mnist_after})" if args.mnist_after else ""), flush=True)
       after = [v["after"] for v in row["writers"].values()]

@@ -41,7 +41,11 @@ PARTS = """async ([name, backend, x, calls]) => {
   const { loadClassifier } = await import("./js/classifier.js"), { InsidePanel } = await import("./js/inside_panel.js");
   const model = await loadClassifier(name, { backend }), input = new Float32Array(x);
   const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
-  const timed = async (work) => { const times = []; for (let i = 0; i < calls; i++) { const t = performance.now(); await work(); times.push(performance.now() - t); } return median(times); };
+  const timed = async (work) => {
+    const times = [];
+    for (let i = 0; i < calls; i++) { const t = performance.now(); await work(); times.push(performance.now() - t); }
+    return median(times);
+  };
   await model.prepareExplain();
   const outputs = await model.explain(input), weights = await model.readWeights(name === "cnn" ? ["c1.weight", "c2.weight"] : ["l1.weight"]);
   document.body.innerHTML = '<button aria-expanded="true"></button><section><p class="inside-note"></p><div class="inside-body"></div></section>';

@@ -33,8 +33,10 @@ def main():
           context.close()
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         results[f"{model}_load_{mode}"] = med
-        print(f"{model} load ({mode} pipelines), median of {args.runs} cold contexts, ms: " + ", ".join(f"{k} {v:.1f}" for k, v in med.items()), flush=True)
-      print(f"{model} steady state, median of {args.calls}, ms: " + ", ".join(f"{k} {v:.2f}" for k, v in results[f"{model}_steady"].items()), flush=True)
+        print(f"{model} load ({mode} pipelines), median of {args.runs} cold contexts, ms: " +
+              ", ".join(f"{k} {v:.1f}" for k, v in med.items()), flush=True)
+      print(f"{model} steady state, median of {args.calls}, ms: " +
+            ", ".join(f"{k} {v:.2f}" for k, v in results[f"{model}_steady"].items()), flush=True)
     browser.close()
   server.shutdown()
   RESULTS.mkdir(parents=True, exist_ok=True)

@@ -13,8 +13,8 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import serve, CHROMIUM, QUIET_FLAGS
-from mnist_data import write_atomically
-from pendigits import load_pendigits, place, render
+from digits.files import write_bytes_atomic
+from digits.data.pendigits import load_pendigits, place, render
 BATCH = 500
 
 # runs in the page: one batch of drawings as a JSON string (Playwright's own serializing of nested lists is ~10x slower)
@@ -63,6 +63,6 @@ if __name__ == "__main__":
   out = args.out or ROOT / "bench" / "results" / f"pendigits_{'numpy_' if args.renderer == 'numpy' else ''}{args.seed}.npz"
   buffer = io.BytesIO()
   np.savez_compressed(buffer, images=images, labels=labels, writers=writers.astype(np.int32))
-  write_atomically(out, buffer.getvalue())
+  write_bytes_atomic(out, buffer.getvalue())
   blank = int((images.max((1, 2)) == 0).sum())
   print(f"{len(images)} digits in {elapsed:.1f} s ({args.renderer}, {blank} blank) -> {out}")

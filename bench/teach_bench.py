@@ -7,7 +7,7 @@ into a temporary copy of the site (export_webgpu.py, the same checks), then for 
 browser profile: the first 2 digits of each class are drawn with the mouse (tests/pen_replay.py) and taught with the
 "It's a ..." buttons, one at a time, each time waiting for the corrected prediction; then #export-personal downloads
 the personal weights, which classify the writer's other digits (placed with seed 1 and rendered as preprocess.js
-renders them, pendigits.py) and the 10,000 MNIST test digits in tinygrad. --more also teaches the first 10 of each
+renders them, digits/data/pendigits.py) and the 10,000 MNIST test digits in tinygrad. --more also teaches the first 10 of each
 class (100 digits) to the listed writers, for MNIST after 100 examples. Times: click to corrected prediction shown.
 Writes bench/results/teach_bench.json."""
 import argparse, json, pathlib, random, shutil, statistics, sys, tempfile, time
@@ -17,9 +17,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from tinygrad import Tensor
 from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
 from pen_replay import draw, load_digits, place, prediction, wait_for_prediction
-from models import load_model
-from mnist_data import load_mnist
-from pendigits import render_pendigits
+from digits.models import load_model
+from digits.data.mnist import load_mnist
+from digits.data.pendigits import render_pendigits
 import export_webgpu
 
 LEARNED = """([seq, examples]) => {
@@ -95,13 +95,15 @@ def main():
         for per_class in (2, 10) if w in more else (2,):
           taught = mine[firsts(labels[mine], per_class)]
           rest = np.setdiff1d(mine, taught)
-          times, backends, fetched = teach_on_page(browser, url, name, [digits[i] for i in taught], seed=w, download=(personal := pathlib.Path(tmp) / f"{name}-{w}.safetensors"))
+          personal = pathlib.Path(tmp) / f"{name}-{w}.safetensors"
+          times, backends, fetched = teach_on_page(browser, url, name, [digits[i] for i in taught], seed=w, download=personal)
           model = load_model(name, personal)
           row = {"taught": len(taught), "before": accuracy(shipped, images[rest], labels[rest]), "after": accuracy(model, images[rest], labels[rest]),
                  "mnist": accuracy(model, X_test, Y_test), "times": [round(t, 3) for t in times], "backends": backends,
                  "first_teaching_fetched": fetched}
           results["writers"].setdefault(name, {}).setdefault(str(w), {})[str(len(taught))] = row
-          print(f"{name} writer {w}, {len(taught)} taught: {row['before']:.2f}% -> {row['after']:.2f}% of {len(rest)} other digits, MNIST {row['mnist']:.2f}%, "
+          print(f"{name} writer {w}, {len(taught)} taught: {row['before']:.2f}% -> {row['after']:.2f}% of {len(rest)} other digits, "
+                f"MNIST {row['mnist']:.2f}%, "
                 f"teach median {statistics.median(times):.2f} s (first {times[0]:.2f}, max {max(times):.2f}), learned on {sorted(set(backends))}, "
                 f"first teaching fetched {sum(fetched.values()):,} B", flush=True)
       rows = [v["20"] for v in results["writers"][name].values()]

@@ -4,11 +4,12 @@
   .venv/bin/pip install -r bench/requirements-torch.txt        # torch==2.13.0, the CPU build (a benchmark-only dependency)
   .venv/bin/python bench/torch_reference.py [--models mlp,cnn] [--batches 128,256] [--aug 1,0] [--threads N]
 
-The step is training.py's: a random batch (torch.randint) from the training set held in memory as float tensors, the
+The step is digits/training/loop.py's: a random batch (torch.randint) from the training set held in memory as float tensors, the
 scripts' default augmentation (random rotation, zoom and shift per image, as in training.augment, in ink space with
 zeros entering from outside) done with affine_grid/grid_sample (bilinear), ink -> -1..1, forward, cross-entropy,
 backward, Adam with the scripts' learning rate, and `loss.item()` every step. torch uses as many threads as the process
-may use cores, or --threads (tinygrad's CPU backend runs its kernels on one). Warm-up steps are excluded; a sample is the mean step time of a chunk of steps, the result the median.
+may use cores, or --threads (tinygrad's CPU backend runs its kernels on one). Warm-up steps are excluded; a sample
+is the mean step time of a chunk of steps, the result the median.
 """
 import argparse, json, math, os, pathlib, statistics, sys, time
 import torch
@@ -81,7 +82,7 @@ def main():
   args = ap.parse_args()
   torch.set_num_threads(args.threads or len(os.sched_getaffinity(0)))
   sys.path.insert(0, str(ROOT))
-  from mnist_data import load_mnist
+  from digits.data.mnist import load_mnist
   Xn, Yn, _, _ = load_mnist()
   X, Y = torch.from_numpy(Xn).float().div(255), torch.from_numpy(Yn.astype("int64"))
   rows = [measure(m, int(b), a == "1", X, Y, args.warmup, args.chunks, args.chunk_s)

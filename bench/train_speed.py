@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Median time per training step of training.py's real jitted step (make_train_step), per model and configuration.
+"""Median time per training step of the training loop's real jitted step (digits/training/loop.py make_train_step), per model and configuration.
 
   .venv/bin/python bench/train_speed.py            # the default grid, a table at the end
   .venv/bin/python bench/train_speed.py --models cnn --batches 256 --beams 0,2    # a part of it
   .venv/bin/python bench/train_speed.py --torch                                   # and PyTorch's step, same shapes
 
 Every configuration runs in its own process (BEAM and CACHEDB are read when tinygrad is imported, and each gets a fresh
-JIT): the model, Adam and the on-device training set are built as training.train() builds them, then the step from
-training.make_train_step runs WARMUP times (compilation, JIT capture, any BEAM search: reported as "first steps"), then
+JIT): the model, Adam and the on-device training set are built as loop.train() builds them, then the step from
+loop.make_train_step runs WARMUP times (compilation, JIT capture, any BEAM search: reported as "first steps"), then
 CHUNKS chunks of steps in each of two modes, interleaved: `.item()` after every step (what train() does) and no sync
 until the end of the chunk. A chunk's time / its steps is one sample; the table gives the median of the samples.
-"No augmentation" replaces training.augment with the identity for that process (the step is otherwise the same).
+"No augmentation" replaces the loop's augment with the identity for that process (the step is otherwise the same).
 
 BEAM searches are cached in tinygrad's disk cache (CACHEDB, default ~/.cache/tinygrad/cache.db; --cachedb to choose);
 "kernels searched" counts the beam_search rows a process added, so 0 means the search was already cached.
@@ -25,19 +25,19 @@ def child(cfg:dict) -> dict:
   sys.path.insert(0, str(ROOT))
   from tinygrad import Tensor, Device, nn
   from tinygrad.helpers import BEAM, CACHEDB
-  import training
-  from models import MODELS
-  from mnist_data import load_mnist
+  from digits.training import loop, settings
+  from digits.models import MODELS
+  from digits.data.mnist import load_mnist
   import mnist_mlp, mnist_convnet
   defaults = (mnist_mlp if cfg["model"] == "mlp" else mnist_convnet).DEFAULTS
-  s = training.Settings(**{**{k.lower(): v for k, v in defaults.items()}, "batch": cfg["batch"]})
-  if not cfg["aug"]: training.augment = lambda x, s: x
+  s = settings.Settings(**{**{k.lower(): v for k, v in defaults.items()}, "batch": cfg["batch"]})
+  if not cfg["aug"]: loop.augment = lambda x, s: x
   Tensor.manual_seed(s.seed)
   model = MODELS[cfg["model"]]()
   X, Y, _, _ = load_mnist()
-  X_train, Y_train = Tensor(X).float().div(255).realize(), Tensor(Y.astype("int32")).realize()   # as training.train()
+  X_train, Y_train = Tensor(X).float().div(255).realize(), Tensor(Y.astype("int32")).realize()   # as loop.train()
   opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
-  step = training.make_train_step(model, opt, X_train, Y_train, s)
+  step = loop.make_train_step(model, opt, X_train, Y_train, s)
 
   st = time.perf_counter()
   for _ in range(cfg["warmup"]): loss = step().item()
@@ -132,7 +132,8 @@ def main():
   for r in results:
     t = ref.get((r["model"], r["batch"], r["aug"]))
     print(f"| {r['model']} | {r['batch']} | {'yes' if r['aug'] else 'no'} | {r['beam']} | {r['sync_ms']:.1f} | {r['nosync_ms']:.1f} | "
-          f"{100 * (r['sync_ms'] / r['nosync_ms'] - 1):+.0f}% | {r['default_steps']} in {r['sync_ms'] * r['default_steps'] / 60000:.1f} min | {r['first_steps_s']:.1f} | "
+          f"{100 * (r['sync_ms'] / r['nosync_ms'] - 1):+.0f}% | {r['default_steps']} in {r['sync_ms'] * r['default_steps'] / 60000:.1f} min | "
+          f"{r['first_steps_s']:.1f} | "
           f"{r['kernels_searched']} |" + ((f" {t['ms']:.1f} | {r['sync_ms'] / t['ms']:.1f}x |" if t else " - | - |") if ref else ""))
   searched = [r for r in results if r["beam"] and r["kernels_searched"]]
   if searched:

@@ -5,7 +5,7 @@ against TensorFlow.js training the same architecture with the same batch size an
   python bench/train_step_bench.py [--models mlp,cnn] [--warmup 5] [--steps 30]
 Each row is a fresh page: `warmup` untimed steps, then `steps` timed ones, each step awaited and its loss read back
 (ours: inputs upload, every kernel in one command buffer or WebAssembly call chain, the loss read; TF.js:
-optimizer.minimize + loss.data()). Ours also warps each image (the augmentation of finetune.py), which TF.js does not.
+optimizer.minimize + loss.data()). Ours also warps each image (the augmentation of digits/export/finetune.py), which TF.js does not.
 Writes bench/results/train_step_bench.json."""
 import argparse, json, pathlib, statistics, sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -21,7 +21,7 @@ def main():
   args = ap.parse_args()
   from playwright.sync_api import sync_playwright
   sys.path.insert(0, str(ROOT))
-  from finetune import RECIPES
+  from digits.export.finetune import RECIPES
   server, base = serve(ROOT)
   results = {}
   with sync_playwright() as p:
@@ -41,7 +41,8 @@ def main():
         finally: context.close()
         row = {"median": statistics.median(r["times"]), "p90": pct(r["times"], 90), "backend": r["backend"], "losses": r["losses"][:3]}
         results[f"{model} {library} {backend}"] = row
-        print(f"{model} {library:4} {backend:6} (ran on {r['backend']}): median {row['median']:.2f} ms, p90 {row['p90']:.2f} ms per step of {recipe['batch']}", flush=True)
+        print(f"{model} {library:4} {backend:6} (ran on {r['backend']}): median {row['median']:.2f} ms, p90 {row['p90']:.2f} ms "
+              f"per step of {recipe['batch']}", flush=True)
       tfjs = min(results[f"{model} tfjs {b}"].get("median", float("inf")) for b in ("webgpu", "wasm", "cpu"))
       for backend in ("webgpu", "wasm"):
         print(f"{model}: ours on {backend} / faster TF.js = {results[f'{model} ours {backend}']['median'] / tfjs:.2f}x")

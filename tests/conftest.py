@@ -12,14 +12,14 @@ WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vul
 def mnist_dir() -> pathlib.Path:
   """A folder with the four verified MNIST files: MNIST_DIR, or mnist_data's cache, downloaded there if need be
   (a failed download fails the tests that need MNIST, with the error that says how to fix it)."""
-  import mnist_data
+  from digits.data import mnist as mnist_data
   mnist_data.load_mnist()
   return pathlib.Path(os.environ["MNIST_DIR"]) if os.environ.get("MNIST_DIR") else mnist_data.cache_dir()
 
 @pytest.fixture(scope="session")
 def pendigits_path() -> pathlib.Path:
   """The repository's pen digits (data/pendigits/pendigits.npz)."""
-  from pendigits import PATH
+  from digits.data.pendigits import PATH
   return PATH
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -72,7 +72,8 @@ SHORT_TRAINING = {"STEPS": "50", "BATCH": "64", "EVAL_EVERY": "10"}
 def run_script(script:str, env:dict, *args:str):
   import subprocess, sys
   # BEAM=0: on a CPU the scripts search for faster kernels by default, minutes that a test of behaviour does not need
-  return subprocess.run([sys.executable, script, *args], cwd=ROOT, env={**os.environ, "BEAM": "0", **env}, capture_output=True, text=True, timeout=900)
+  return subprocess.run([sys.executable, script, *args], cwd=ROOT, env={**os.environ, "BEAM": "0", **env},
+                        capture_output=True, text=True, timeout=900)
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory, mnist_dir) -> dict:

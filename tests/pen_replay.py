@@ -5,7 +5,7 @@ Shared by tests/test_page_pendigits.py and benchmark scripts that replay all 7,4
   for digit in digits: predictions = replay_digit(page, digit, rng, models=("cnn", "mlp"))
 The page must be open at Classifier/ (see tests/conftest.py's site_url)."""
 import pathlib, random
-from pendigits import PATH, load_pendigits
+from digits.data.pendigits import PATH, load_pendigits
 
 HEIGHT_FRACTION = (0.3, 0.8)  # the digit's height as a fraction of the canvas side, drawn uniformly
 MARGIN = 0.05                 # kept free at each canvas edge, as a fraction of its side, so the pen stays inside

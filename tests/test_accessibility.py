@@ -52,7 +52,8 @@ def buttons(page) -> set[str]:
     "all => all.filter((b) => b.checkVisibility()).map((b) => b.id || Object.entries(b.dataset).map(([k, v]) => `${k}=${v}`).join(' '))"))
 
 def personal_state(page, state:str, examples:int) -> None:
-  page.wait_for_function("([state, examples]) => { const p = document.querySelector('#personal').dataset; return p.state === state && p.examples === String(examples); }",
+  page.wait_for_function("([state, examples]) => { const p = document.querySelector('#personal').dataset; "
+                         "return p.state === state && p.examples === String(examples); }",
                          arg=[state, str(examples)], timeout=READY_TIMEOUT_MS)
 
 def test_keyboard_alone_tries_a_digit_switches_model_opens_the_panel_teaches_and_resets(browser, site_url):

@@ -2,7 +2,7 @@ import pytest
 from tinygrad import Tensor
 from tinygrad.helpers import NUM_CPU_THREADS, getenv
 from tinygrad.runtime import ops_cpu
-import cpu_threads, training  # noqa: F401  # importing training enables cpu_threads
+from digits.training import cpu_threads, loop  # noqa: F401  # importing the loop enables cpu_threads
 
 def matmul_on_cpu() -> bytes:
   Tensor.manual_seed(0)

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 from tinygrad import Tensor, nn
 from conftest import run_script
-import export_webgpu, wasm_kernels
-from export_webgpu import ExportError
+import export_webgpu
+from digits.export import finetune, wasm as wasm_kernels
+from digits.export.check import ExportError
 
 def module_value(path, name:str):
   """The JSON value of `export const <name> = ...;` in a generated module."""
@@ -13,7 +14,8 @@ def module_value(path, name:str):
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_export_writes_checked_modules_and_weights(exported_site, name):
   site, _, weights_dir, run = exported_site
-  assert re.search(rf"{name}: 3 kernels \(WebGPU\) and 3 \(WebAssembly\) for inference, \d+ and \d+ for a training step, \d+ and \d+ to explain; largest difference", run.stdout)
+  assert re.search(rf"{name}: 3 kernels \(WebGPU\) and 3 \(WebAssembly\) for inference, \d+ and \d+ for a training step, "
+                   r"\d+ and \d+ to explain; largest difference", run.stdout)
   folder = site / name
   trained, shipped = nn.state.safe_load(str(weights_dir / f"{name}.safetensors")), nn.state.safe_load(str(folder / f"{name}.webgpu.safetensors"))
   for k in trained: np.testing.assert_array_equal(shipped[k].numpy(), trained[k].numpy())
@@ -27,7 +29,7 @@ def test_export_writes_checked_modules_and_weights(exported_site, name):
                   (folder / f"{name}.train.js").read_text(), re.M).expand(r'{"webgpu": \1, "wasm": \2}'))
   assert {s["name"] for s in state if s["init"] == "weights"} == set(sizes)
   assert {s["name"]: s["init"] for s in state if s["name"].startswith("adam.") and not s["name"].startswith(("adam.m.", "adam.v."))} == \
-         {"adam.b1_t": 1.0, "adam.b2_t": 1.0, "adam.lr": pytest.approx(export_webgpu.finetune.RECIPES[name]["lr"])}
+         {"adam.b1_t": 1.0, "adam.b2_t": 1.0, "adam.lr": pytest.approx(finetune.RECIPES[name]["lr"])}
   for graph in graphs.values():
     assert [i["name"] for i in graph["inputs"]] == ["x", "y", "noise"] and [o["name"] for o in graph["outputs"]] == ["loss"]
     assert {b["name"] for b in graph["buffers"] if b["kind"] == "state"} == {s["name"] for s in state}

@@ -6,9 +6,9 @@ import pytest
 from tinygrad import Tensor
 from tinygrad.helpers import Context
 from conftest import ROOT
-from explain import make_explain
-from export_webgpu import TOLERANCE, check_inputs, error_of
-from models import load_model
+from digits.export.explain import make_explain
+from digits.export.check import TOLERANCE, check_inputs, error_of
+from digits.models import load_model
 from pen_replay import draw, prediction, select_model
 from test_page import DESKTOP, READY_TIMEOUT_MS, SHAPES, desktop, draw_and_wait, on_canvas, open_page, requests_for, wait_for_backend, wait_ready  # noqa: F401 (desktop: the page fixture)
 
@@ -24,7 +24,7 @@ EXPLAIN_ALL = """async ([name, backend, inputs]) => {
 
 @functools.cache
 def tinygrad_explain(name:str) -> list[dict[str, np.ndarray]]:
-  """explain.py on the CPU with the shipped weights, for each check input, every output flattened."""
+  """digits/export/explain.py on the CPU with the shipped weights, for each check input, every output flattened."""
   with Context(DEV="CPU"):
     explain = make_explain(load_model(name, ROOT / "Classifier" / name / f"{name}.webgpu.safetensors"))
     return [{k: v.numpy().reshape(-1) for k, v in explain(Tensor(x.reshape(1, 784))).items()} for x in check_inputs()]
@@ -81,7 +81,7 @@ def assert_renders(page, panel:dict):
   assert page.locator("#inside-conv1, #inside-conv2, #inside-filters").count() == (3 if cnn else 0)
   assert page.locator("#inside-units canvas[data-unit]").count() == (0 if cnn else 8)
 
-def test_the_panel_follows_the_prediction_and_the_model_switch(desktop):
+def test_the_panel_follows_the_prediction_and_the_model_switch(desktop):  # noqa: F811 (the fixture imported from test_page)
   page = desktop
   page.click("#inside-toggle")
   assert page.get_attribute("#inside-toggle", "aria-expanded") == "true" and page.is_visible("#inside")

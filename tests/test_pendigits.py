@@ -1,9 +1,9 @@
-"""The pen digits in data/pendigits/ and pendigits.py: the file loads and is verified, converting keeps every digit, and the
+"""The pen digits in data/pendigits/ and digits/data/pendigits.py: the file loads and is verified, converting keeps every digit, and the
 numpy render gives the images that Classifier/js/preprocess.js gives in real Chromium for the same drawings."""
-import json, shutil, subprocess, sys
+import json, subprocess, sys
 import numpy as np
 import pytest
-import pendigits
+from digits.data import pendigits
 from conftest import ROOT
 
 LABEL_COUNTS = [780, 779, 780, 719, 780, 720, 720, 778, 719, 719]

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from tinygrad import Tensor
 from conftest import ROOT
-from models import load_model
+from digits.models import load_model
 from pen_replay import draw, load_digits, place, prediction, wait_for_prediction
-from pendigits import render_pendigits
+from digits.data.pendigits import render_pendigits
 from test_page import SHAPES, draw_and_wait, ink_at, on_canvas, open_page, wait_for_backend, wait_ready
 
 MODEL, OTHER, PLACEMENT_SEED, MAX_TEACHES = "cnn", "mlp", 3, 4

@@ -22,7 +22,8 @@ def harness(page, site_url):
 
 def preprocess(page, *drawings, **options) -> list:
   """Each drawing through toModelInput in the page: a (28,28) float array, or None where it returned null."""
-  out = page.evaluate("([drawings, options]) => drawings.map(d => { const x = window.preprocess.toModelInput(d, options); return x && Array.from(x); })",
+  out = page.evaluate("([drawings, options]) => drawings.map(d => { const x = window.preprocess.toModelInput(d, options); "
+                      "return x && Array.from(x); })",
                       [list(drawings), options])
   return [None if x is None else np.array(x, np.float32).reshape(28, 28) for x in out]
 
@@ -43,7 +44,8 @@ def test_no_ink_is_null(harness):
   assert results == [None] * 4
 
 def test_shape_range_and_box(harness):
-  assert harness.evaluate("(d) => { const x = window.preprocess.toModelInput(d); return x instanceof Float32Array && x.length; }", drawing(TWO)) == 784
+  length = "(d) => { const x = window.preprocess.toModelInput(d); return x instanceof Float32Array && x.length; }"
+  assert harness.evaluate(length, drawing(TWO)) == 784
   for image in preprocess(harness, drawing(TWO), drawing(FOUR, height=90, at=(150, 170))):
     assert np.isfinite(image).all() and image.min() == -1 and image.max() == 1  # background -1, full ink +1, nothing past
     assert image[:3].max() == image[-3:].max() == image[:, :3].max() == image[:, -3:].max() == -1  # 20 px box inside 28

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from tinygrad import Tensor, nn
 from conftest import ROOT
-from models import load_model, MODELS
-from mnist_data import FILES, load_mnist
-import mnist_convnet, mnist_mlp, pendigits
+from digits.models import load_model, MODELS
+from digits.data.mnist import FILES, load_mnist
+import mnist_convnet, mnist_mlp
+from digits.data import pendigits
 
 SCRIPTS = {"mlp": mnist_mlp, "cnn": mnist_convnet}
 

@@ -1,13 +1,15 @@
-import hashlib, json, math, pathlib, time
+import hashlib, json, math, time
 import numpy as np
 import pytest
 from tinygrad import Tensor, nn
-from conftest import run_script, ROOT, SHORT_TRAINING
-from models import MODELS, load_model
-from training import augment, make_train_step, read_settings, sample, Settings
+from conftest import run_script, SHORT_TRAINING
+from digits.models import MODELS, load_model
+from digits.training.augment import augment, sample
+from digits.training.loop import make_train_step
+from digits.training.settings import Settings
 from mnist_convnet import DEFAULTS
-from mnist_data import FILES
-import pendigits
+from digits.data.mnist import FILES
+from digits.data import pendigits
 
 def test_parameter_counts_and_output_shapes():
   assert {n: sum(p.numel() for p in nn.state.get_parameters(m())) for n, m in MODELS.items()} == {"mlp": 669706, "cnn": 5258}
@@ -54,7 +56,8 @@ def test_cosine_schedule_runs_on_the_device_inside_the_jitted_step():
     step().item()
     assert opt.lr.item() == pytest.approx(s.lr * 0.5 * (1 + math.cos(math.pi * i / s.steps)), rel=1e-5)
 
-@pytest.mark.parametrize("name,value", [("STEPS", "abc"), ("BATCH", "0"), ("LR", "-1"), ("SAMPLING", "7"), ("LR_DECAY", "2"), ("ANGLE", "nan"), ("SCHEDULE", "linear")])
+@pytest.mark.parametrize("name,value", [("STEPS", "abc"), ("BATCH", "0"), ("LR", "-1"), ("SAMPLING", "7"), ("LR_DECAY", "2"), ("ANGLE", "nan"),
+                                        ("SCHEDULE", "linear")])
 def test_bad_setting_exits_2_and_writes_nothing(tmp_path, name, value):
   r = run_script("mnist_convnet.py", {name: value, "WEIGHTS_DIR": str(tmp_path / "out")})
   assert r.returncode == 2
@@ -77,8 +80,10 @@ def test_short_training_from_the_defaults_learns_and_writes_valid_outputs(traine
   assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 * 0.8, "the loss did not go down"
   assert metrics["validation_accuracy"] == max(metrics["history"]["val_acc"]) > 50 and 50 < metrics["test_accuracy"] <= 100
   assert metrics["settings"] | {"steps": 50, "batch": 64, "eval_every": 10} == metrics["settings"] and metrics["settings"]["pen_writers"] == "1-30"
-  assert metrics["data"].startswith("55,000 MNIST training digits + 7,494 pen digits of writers 1-30") and "5,000 MNIST training digits held out" in metrics["data"]
-  assert set(metrics["data_sha256"]) == {*FILES, "data/pendigits/pendigits.npz"} and metrics["data_sha256"]["data/pendigits/pendigits.npz"] == pendigits.SHA256
+  assert metrics["data"].startswith("55,000 MNIST training digits + 7,494 pen digits of writers 1-30")
+  assert "5,000 MNIST training digits held out" in metrics["data"]
+  assert set(metrics["data_sha256"]) == {*FILES, "data/pendigits/pendigits.npz"}
+  assert metrics["data_sha256"]["data/pendigits/pendigits.npz"] == pendigits.SHA256
   assert metrics["weights_sha256"] == hashlib.sha256((out / f"{name}.safetensors").read_bytes()).hexdigest()
   script = {"mlp": "mnist_mlp.py", "cnn": "mnist_convnet.py"}[name]
   assert metrics["command"].endswith(f"python {script}") and "STEPS=50" in metrics["command"] and metrics["device"] == "CPU"

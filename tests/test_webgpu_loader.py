@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from tinygrad import Tensor
 from tinygrad.helpers import Context
-from models import load_model
-from export_webgpu import check_inputs, logit_error, TOLERANCE
+from digits.models import load_model
+from digits.export.check import TOLERANCE, check_inputs, error_of
 from test_page import HeldRequests, requests_for
 
 RUN = """async ([name, inputs, url]) => {
@@ -47,7 +47,7 @@ def test_browser_logits_match_tinygrad(site_page, name):
   page, _, weights_dir = site_page
   inputs = check_inputs()
   got = np.array(page.evaluate(RUN, [name, inputs.tolist(), None]))
-  assert logit_error(got, cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
+  assert error_of(got, cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_overlapping_calls_all_get_their_own_logits(site_page, name):
@@ -60,7 +60,7 @@ def test_overlapping_calls_all_get_their_own_logits(site_page, name):
     for (let round = 0; round < 4; round++) all.push(...inputs.map((x) => model(new Float32Array(x))));
     return (await Promise.all(all)).map((r) => Array.from(r));
   }""", [name, inputs.tolist()]))
-  assert logit_error(got, np.tile(cpu_logits(name, weights_dir, inputs), (4, 1))) <= TOLERANCE
+  assert error_of(got, np.tile(cpu_logits(name, weights_dir, inputs), (4, 1))) <= TOLERANCE
 
 def safetensors_bytes(header:dict, data:bytes) -> bytes:
   raw = json.dumps(header).encode()
@@ -104,8 +104,8 @@ def test_cpu_fallback_gives_the_webgpu_logits(site_page, name):
   inputs = check_inputs()
   (gpu_backend, gpu), (cpu_backend, cpu) = [page.evaluate(CLASSIFY, [name, b, inputs.tolist()]) for b in ("webgpu", "cpu")]
   assert (gpu_backend, cpu_backend) == ("webgpu", "cpu")
-  assert logit_error(np.array(cpu), np.array(gpu)) <= TOLERANCE
-  assert logit_error(np.array(cpu), cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
+  assert error_of(np.array(cpu), np.array(gpu)) <= TOLERANCE
+  assert error_of(np.array(cpu), cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_auto_answers_on_the_cpu_then_on_webgpu_from_one_download(site_page, name):
@@ -127,7 +127,7 @@ def test_auto_answers_on_the_cpu_then_on_webgpu_from_one_download(site_page, nam
   assert page.evaluate("[model.backend, model.pendingBackend, model.notice, model.device !== null]") == ["webgpu", None, None, True]
   on_gpu = np.array(page.evaluate(PREDICT_ALL, inputs.tolist()))
   expected = cpu_logits(name, weights_dir, inputs)
-  assert logit_error(on_cpu, expected) <= TOLERANCE and logit_error(on_gpu, expected) <= TOLERANCE
+  assert error_of(on_cpu, expected) <= TOLERANCE and error_of(on_gpu, expected) <= TOLERANCE
   assert len(weights) == 1, weights
 
 @pytest.mark.parametrize("backend", ["webgpu", "auto"])
@@ -147,5 +147,5 @@ def test_a_lost_device_is_replaced_and_work_goes_on(site_page, backend):
     const after = await run();
     return [before, after, model.device !== lost];
   }""", x.tolist())
-  assert replaced and logit_error(np.array(after), np.array(before)) <= TOLERANCE
-  assert logit_error(np.array([after]), cpu_logits("cnn", weights_dir, x[:1])) <= TOLERANCE
+  assert replaced and error_of(np.array(after), np.array(before)) <= TOLERANCE
+  assert error_of(np.array([after]), cpu_logits("cnn", weights_dir, x[:1])) <= TOLERANCE

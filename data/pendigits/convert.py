@@ -8,8 +8,8 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from mnist_data import write_atomically
-from pendigits import PATH, unpack
+from digits.files import write_bytes_atomic
+from digits.data.pendigits import PATH, unpack
 
 def check(path:pathlib.Path, i:int, digit:dict):
   """One line naming the file, digit, field and value for the first thing the npz format cannot hold."""
@@ -57,5 +57,5 @@ if __name__ == "__main__":
   same = ([[s.tolist() for s in d] for d in strokes] == [d["strokes"] for d in digits] and
           labels.tolist() == [d["label"] for d in digits] and writers.tolist() == [d["writer"] for d in digits])
   if not same: raise SystemExit("error: the npz does not give back the JSON's digits; nothing written")
-  write_atomically(args.out, data)
+  write_bytes_atomic(args.out, data)
   print(f"{len(digits)} digits, {len(data):,} bytes, sha256 {hashlib.sha256(data).hexdigest()} -> {args.out}")

@@ -1,4 +1,4 @@
-"""tinygrad's C kernels of a "wasm" graph (kernel_graph.py) compiled into one WebAssembly module, and that module
+"""tinygrad's C kernels of a "wasm" graph (graph.py) compiled into one WebAssembly module, and that module
 replayed in Python (wasmtime) the way Classifier/js/wasm_graph.js replays it in a browser.
 
 The module imports its memory (env.memory), so that every graph of a model shares one memory and its state; it exports
@@ -18,7 +18,8 @@ class WasmBuildError(Exception): pass
 
 def build(graph:dict) -> tuple[dict, bytes]:
   """The graph with each kernel's code replaced by the name of its function in the module, and the module's bytes."""
-  if missing := [hint for tool, hint in TOOLS.items() if shutil.which(tool) is None]: raise WasmBuildError(f"{missing[0]} is not installed (./setup.sh installs it)")
+  if missing := [hint for tool, hint in TOOLS.items() if shutil.which(tool) is None]:
+    raise WasmBuildError(f"{missing[0]} is not installed (./setup.sh installs it)")
   functions, kernels = {}, []
   for k in graph["kernels"]:
     body = re.sub(rf"\b{re.escape(k['name'])}\(", "KERNEL(", k["code"], count=1)

@@ -4,11 +4,12 @@ and keeps the winner in tinygrad's disk cache, so a first run spends minutes the
     tinygrad's cache before a run, so the default runs search nothing and run the same kernels on every machine;
   - a search that still runs says so, and how far it has got.
 `found` holds every search result of this process; training writes it beside the weights, and
-`python kernel_search.py save` merges such files into the shipped one."""
+`python -m digits.training.kernel_search save` merges such files into the shipped one."""
 import json, pathlib, sys, threading, time
-import cpu_threads
+from digits.files import write_text_atomic
+from digits.training import cpu_threads
 
-SHIPPED = pathlib.Path(__file__).resolve().parent / "data" / "kernels" / "cpu.json"
+SHIPPED = pathlib.Path(__file__).resolve().parents[2] / "data" / "kernels" / "cpu.json"
 found:dict[str, dict] = {}  # ast hex -> the search's key and result, for every search of this process
 
 def key_of(s, amt:int, allow_test_size:bool=True) -> dict:
@@ -61,11 +62,11 @@ def save(paths:list[str], out:pathlib.Path=SHIPPED) -> None:
   """Merges the searches that training runs recorded (their WEIGHTS_DIR/<name>.kernels.json) into the shipped file."""
   import importlib.metadata
   searches = {e["ast"]: e for p in paths for e in json.loads(pathlib.Path(p).read_text())}
-  out.parent.mkdir(parents=True, exist_ok=True)
-  (tmp := out.with_suffix(".tmp")).write_text(json.dumps({"tinygrad": importlib.metadata.version("tinygrad"), "searches": sorted(searches.values(), key=lambda e: e["ast"])}) + "\n")
-  tmp.replace(out)
+  shipped = {"tinygrad": importlib.metadata.version("tinygrad"), "searches": sorted(searches.values(), key=lambda e: e["ast"])}
+  write_text_atomic(out, json.dumps(shipped) + "\n")
   print(f"{len(searches)} kernel searches -> {out}")
 
 if __name__ == "__main__":
-  if sys.argv[1:2] != ["save"] or len(sys.argv) < 3: sys.exit("usage: python kernel_search.py save WEIGHTS_DIR/mlp.kernels.json WEIGHTS_DIR/cnn.kernels.json")
+  if sys.argv[1:2] != ["save"] or len(sys.argv) < 3:
+    sys.exit("usage: python -m digits.training.kernel_search save WEIGHTS_DIR/mlp.kernels.json WEIGHTS_DIR/cnn.kernels.json")
   save(sys.argv[2:])

@@ -4,7 +4,7 @@ in numpy: training on them needs no browser."""
 import hashlib, io, pathlib
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PATH = ROOT / "data" / "pendigits" / "pendigits.npz"
 SHA256 = "d27aad2ef996263be4e45d985294fd22a13be6f5a6c54b4b8e0e67515f9e0026"
 FIELDS = ("steps", "stroke_points", "digit_strokes", "labels", "writers")
@@ -52,7 +52,7 @@ IMAGE_SIZE, BOX_SIZE, CENTER, LINE_WIDTH_FRACTION, SUPERSAMPLE = 28, 20, 14, 0.1
 SIZE = IMAGE_SIZE * SUPERSAMPLE                             # the side of the supersampled canvas
 RADIUS = SUPERSAMPLE * LINE_WIDTH_FRACTION * BOX_SIZE / 2   # the pen's radius on it
 SUB = 4           # Skia's sample lines per px row
-# Skia's round caps and joins come out a little inside the circle: its dots hold 1.5% less ink than true discs.
+# Skia's round caps and joins come out a little inside the circle: its dots hold a little less ink than true discs.
 # Discs this much smaller (canvas px) match Chromium best over the 7,494 digits, measured (bench/README.md).
 CAP_INSET = 0.05
 LINES = 16        # sample lines per piece of a segment: segments are cut into pieces of this many lines

@@ -7,8 +7,8 @@ import math
 import numpy as np
 from tinygrad import Tensor, nn
 from tinygrad.helpers import Context
-from training import to_model_range, warp
-from mnist_data import load_mnist
+from digits.data.mnist import load_mnist
+from digits.training.augment import to_model_range, warp
 
 # Per model: batch: images per step, of which `personal` are the person's examples (drawn with replacement; the newest
 # always among them) and the rest ordinary digits from the replay sample, so that the model keeps reading everyone else;

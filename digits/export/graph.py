@@ -6,7 +6,7 @@ it, in order, and for each kernel argument the buffer it is, with that buffer's 
   constant  read but never written by the kernels: its values travel with the graph
   scratch   everything else: written before it is read within one call
 Two targets: "webgpu" (WGSL kernels from tinygrad's WEBGPU backend) and "wasm" (C kernels from tinygrad's CPU
-backend, which wasm_kernels.py compiles to WebAssembly SIMD)."""
+backend, which wasm.py compiles to WebAssembly SIMD)."""
 import numpy as np
 from tinygrad import Tensor, TinyJit, dtypes
 from tinygrad.helpers import Context
@@ -60,7 +60,7 @@ def describe(jit:TinyJit, inputs:dict[str, Tensor], state:dict[str, Tensor], tar
       if kind == "constant": buffers[-1]["value"] = constant_values(u)
     return index[u]
   kernels = []
-  for call, prg, args in calls:
+  for _, prg, args in calls:
     if prg.arg.vars: raise GraphError(f"kernel {prg.arg.function_name} has variables {[v.expr for v in prg.arg.vars]}: only fixed sizes are exported")
     kernels.append({"name": prg.arg.function_name, "workgroups": [int(x) for x in prg.arg.global_size],
                     "buffers": [buffer_of(args[i]) for i in prg.arg.globals], "code": next(s.arg for s in prg.src if s.op is Ops.SOURCE)})

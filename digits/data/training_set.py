@@ -1,20 +1,21 @@
 """The digits a training run sees: MNIST's training images less a validation split (which chooses the checkpoint, so
 that the test set is read once, at the end), plus the pen digits of the chosen writers, rendered as the page renders a
-drawing (pendigits.py, cached), and the checksums that the metrics file records."""
-import hashlib, pathlib, re, tempfile
+drawing (digits/data/pendigits.py, cached), and the checksums that the metrics file records."""
+import hashlib, io, pathlib, re
 from dataclasses import dataclass
 import numpy as np
-import pendigits
-from mnist_data import FILES, cache_dir, load_mnist
+from digits.files import write_bytes_atomic
+from digits.data import pendigits
+from digits.data.mnist import FILES, cache_dir, load_mnist
 
 VALIDATION_SEED, RENDER_SEED = 0, 0
 
 @dataclass
 class TrainingData:
-  X_train: np.ndarray; Y_train: np.ndarray  # noqa: E702  uint8 (N,28,28) and labels
-  X_val: np.ndarray; Y_val: np.ndarray  # noqa: E702
-  X_test: np.ndarray; Y_test: np.ndarray  # noqa: E702
-  X_pen_out: np.ndarray; Y_pen_out: np.ndarray  # noqa: E702  pen digits of the writers left out (none by default)
+  X_train: np.ndarray; Y_train: np.ndarray
+  X_val: np.ndarray; Y_val: np.ndarray
+  X_test: np.ndarray; Y_test: np.ndarray
+  X_pen_out: np.ndarray; Y_pen_out: np.ndarray
   summary: str
   checksums: dict
 
@@ -25,7 +26,7 @@ def writer_range(text:str) -> tuple[int, int]|None:
   return first, last
 
 def rendered_pendigits() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-  """pendigits.render_pendigits(RENDER_SEED), kept in the user cache (rendering takes about 10 s), keyed by the data and
+  """pendigits.render_pendigits(RENDER_SEED), kept in the user cache (rendering takes seconds), keyed by the data and
   the renderer, so that a change to either renders again."""
   renderer = hashlib.sha256(pathlib.Path(pendigits.__file__).read_bytes()).hexdigest()[:12]
   path = cache_dir().parent / f"pendigits-{pendigits.SHA256[:12]}-{renderer}-{RENDER_SEED}.npz"
@@ -33,9 +34,8 @@ def rendered_pendigits() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.load(path) as cached: return cached["images"], cached["labels"], cached["writers"]
   except (OSError, ValueError, KeyError): pass
   images, labels, writers = pendigits.render_pendigits(RENDER_SEED)
-  path.parent.mkdir(parents=True, exist_ok=True)
-  with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f: np.savez(f, images=images, labels=labels, writers=writers)
-  pathlib.Path(f.name).replace(path)  # whole or not at all: another run may read it meanwhile
+  np.savez(buffer := io.BytesIO(), images=images, labels=labels, writers=writers)
+  write_bytes_atomic(path, buffer.getvalue())  # whole or not at all: another run may read it meanwhile
   return images, labels, writers
 
 def training_data(validation:int, pen_writers:str, pen_repeat:int) -> TrainingData:

@@ -1,5 +1,5 @@
 """What the page's "Inside the model" panel shows, computed by tinygrad like the model itself (export_webgpu.py turns it
-into WGSL and WebAssembly): the logits, the model's inner activations (models.py `features`), the two likeliest digits,
+into WGSL and WebAssembly): the logits, the model's inner activations (digits/models.py `features`), the two likeliest digits,
 and for each of them which pixels pushed its score: the gradient of its logit times (input - blank canvas). That is the
 first-order share of each pixel in how far the score moved from the blank canvas's, one backward pass per digit: cheap
 enough to follow the pen, where integrated gradients would take many."""

@@ -1,5 +1,7 @@
-"""The two architectures of the project's README, shared by training, export and evaluation."""
+"""The two architectures of the project's README, shared by training, export and evaluation, and their weights files."""
+import pathlib
 from tinygrad import Tensor, nn
+from digits.files import safetensors_bytes, write_bytes_atomic
 
 class MLP:
   """784 -> 512 SiLU -> 512 SiLU -> 10 logits."""
@@ -8,9 +10,8 @@ class MLP:
   def __call__(self, x:Tensor) -> Tensor: return self.features(x)["logits"]
   def features(self, x:Tensor) -> dict[str, Tensor]:
     """The logits and what the page shows of the inside: the first layer's 512 units."""
-    # each SiLU is stored once: fused into the next matmul, it was recomputed for every output column (512 times), which
-    # made that matmul and its weight gradient 7 and 18 times slower in the page's WebAssembly fine-tuning step (same
-    # values: the weights train to the same bits)
+    # each SiLU is stored once: fused into the next matmul, tinygrad recomputed it for every output column, which made
+    # that matmul and its weight gradient many times slower (Classifier/HYPERPARAMETERS.md); the values are the same
     hidden = self.l1(x.flatten(1)).silu().contiguous()
     return {"hidden": hidden, "logits": self.l3(self.l2(hidden).silu().contiguous())}
 
@@ -44,3 +45,7 @@ def load_model(name:str, path) -> MLP|ConvNet:
   if extra := sorted(set(found) - set(expected)): raise ValueError(f"{path}: unexpected tensor '{extra[0]}' for the {name} model")
   nn.state.load_state_dict(model, found, verbose=False)
   return model
+
+def save_weights(model, path:pathlib.Path) -> None:
+  """safetensors, written from host copies: tinygrad's safe_save compiles CPU kernels, which a GPU box without clang lacks."""
+  write_bytes_atomic(path, safetensors_bytes({k: v.numpy().astype("<f4") for k, v in nn.state.get_state_dict(model).items()}))

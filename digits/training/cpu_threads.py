@@ -57,8 +57,7 @@ def parallel_call(self, *bufs, global_size=(1,1,1), local_size=(1,1,1), vals=(),
 @contextlib.contextmanager
 def one_core():
   """tinygrad's own loop for a while: kernel search (BEAM) times each candidate alone, where sliced kernels win on
-  paper; their picks made training steps slower than the picks timed on one core and then run sliced (MLP 43.8 vs
-  38.5 ms, CNN 34.9 vs 30.0 ms per step on 2 cores; bench/README.md)."""
+  paper; their picks made training steps slower than the picks timed on one core and then run sliced (bench/README.md)."""
   installed, ops_cpu.CPUProgram.__call__ = ops_cpu.CPUProgram.__call__, SERIAL_CALL
   try: yield
   finally: ops_cpu.CPUProgram.__call__ = installed

@@ -1,0 +1,88 @@
+"""Every exported graph, run from its description on both targets (Dawn and wasmtime), against tinygrad on the CPU:
+inference and explain on fixed inputs, the training step for CHECK_STEPS steps. A difference beyond TOLERANCE raises
+ExportError naming the graph, the target and the tensor, so that nothing is written."""
+import pathlib
+import numpy as np
+from tinygrad import Tensor
+from tinygrad.helpers import Context
+from digits.data.mnist import load_mnist
+from digits.models import load_model
+from digits.export import finetune
+from digits.export.dawn import DawnReplay
+from digits.export.explain import make_explain
+from digits.export.graphs import TARGETS, training
+from digits.export.wasm import WasmReplay
+
+TOLERANCE, CHECK_STEPS = 1e-4, 5
+
+def error_of(got:np.ndarray, expected:np.ndarray) -> float:
+  """Largest difference, relative for values beyond +-1: float32 sums in another order differ by ~1e-7 of their size."""
+  return float((np.abs(got - expected) / np.maximum(1, np.abs(expected))).max(initial=0))
+logit_error = error_of
+
+class ExportError(Exception): pass
+
+def check_inputs() -> np.ndarray:
+  """16 real MNIST test digits, 8 of them inverted, and 8 of uniform noise, all in the model's -1..1 range."""
+  digits = load_mnist()[2][:16].reshape(-1, 784).astype(np.float32) / 127.5 - 1
+  noise = np.random.default_rng(0).uniform(-1, 1, (8, 784)).astype(np.float32)
+  return np.concatenate([digits, -digits[:8], noise])
+
+def check_batches(batch:int) -> list[dict[str, np.ndarray]]:
+  """CHECK_STEPS fixed training batches: MNIST test digits after the check inputs' ones, their labels, and warps."""
+  _, _, images, labels = load_mnist()
+  rng, first = np.random.default_rng(1), 16
+  return [{"x": images[first + i * batch:first + (i + 1) * batch].reshape(-1, 784).astype(np.float32) / 127.5 - 1,
+           "y": labels[first + i * batch:first + (i + 1) * batch].astype(np.int32),
+           "noise": rng.uniform(-1, 1, (batch, finetune.NOISE)).astype(np.float32)} for i in range(CHECK_STEPS)]
+
+def initial_state(name:str, source:pathlib.Path) -> dict[str, np.ndarray]:
+  """The training state before the first step, on the CPU: the weights, zero moments, Adam's step products at 1."""
+  with Context(DEV="CPU"): return {k: v.numpy() for k, v in training(name, source)[2].items()}
+
+def reference_steps(name:str, source:pathlib.Path, batches:list) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+  """tinygrad's own training step on the CPU: the losses of `batches`, then the state."""
+  with Context(DEV="CPU"):
+    step, _, state = training(name, source)
+    losses = [step(*[Tensor(b[k]) for k in ("x", "y", "noise")])["loss"].numpy() for b in batches]
+    return losses, {k: v.numpy() for k, v in state.items()}
+
+def check_inference(name:str, replay, expected:np.ndarray) -> float:
+  got = np.concatenate([replay({"x": x.reshape(1, 784)})["logits"] for x in check_inputs()])
+  if not (error := error_of(got, expected)) <= TOLERANCE:
+    raise ExportError(f"{name}: exported {replay.graph['target']} inference differs from tinygrad on CPU by {error:.2e} "
+                      f"(> {TOLERANCE}, relative beyond +-1); nothing written")
+  return error
+
+def check_explain(name:str, replay, expected:list[dict]) -> float:
+  """Every output of the explain graph (logits, activations, the two digits and their attributions) for each check input."""
+  errors = {}
+  for i, (x, want) in enumerate(zip(check_inputs(), expected)):
+    for k, v in replay({"x": x.reshape(1, 784)}).items(): errors[f"'{k}' of check input {i}"] = error_of(v, want[k])
+  worst = max(errors, key=errors.get)
+  if not errors[worst] <= TOLERANCE:
+    raise ExportError(f"{name}: exported {replay.graph['target']} explain graph differs from tinygrad on CPU in the {worst} by "
+                      f"{errors[worst]:.2e} (> {TOLERANCE}, relative beyond +-1); nothing written")
+  return errors[worst]
+
+def check_graphs(name:str, source:pathlib.Path, graphs:dict, wasm:dict, binaries:dict) -> dict[str, float]:
+  """Each graph on each target against tinygrad on the CPU: {"<kind> <target>": largest difference}; raises beyond TOLERANCE."""
+  state, inputs, batches = initial_state(name, source), check_inputs(), check_batches(finetune.RECIPES[name]["batch"])
+  with Context(DEV="CPU"):
+    model = load_model(name, source)
+    explain = make_explain(model)
+    logits, explained = model(Tensor(inputs)).numpy(), [{k: v.numpy() for k, v in explain(Tensor(x.reshape(1, 784))).items()} for x in inputs]
+  losses, trained = reference_steps(name, source, batches)
+  checks = {"infer": (check_inference, (logits,)), "explain": (check_explain, (explained,)), "train": (check_training, (batches, losses, trained))}
+  replays = {"webgpu": lambda kind: DawnReplay(graphs[kind]["webgpu"], state), "wasm": lambda kind: WasmReplay(wasm[kind], binaries[kind], state)}
+  return {f"{kind} {target}": check(name, replays[target](kind), *args) for kind, (check, args) in checks.items() for target in TARGETS}
+
+def check_training(name:str, replay, batches:list, losses:list, state:dict) -> float:
+  got = [replay(b)["loss"] for b in batches]
+  errors = {f"loss of step {i + 1}": error_of(g, l) for i, (g, l) in enumerate(zip(got, losses))}
+  errors |= {f"'{k}' after {len(batches)} steps": error_of(v, state[k].reshape(-1)) for k, v in replay.state().items()}
+  worst = max(errors, key=errors.get)
+  if not errors[worst] <= TOLERANCE:
+    raise ExportError(f"{name}: exported {replay.graph['target']} training step differs from tinygrad's own step on CPU in the {worst} by "
+                      f"{errors[worst]:.2e} (> {TOLERANCE}); nothing written")
+  return errors[worst]

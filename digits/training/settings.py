@@ -1,0 +1,59 @@
+"""A training run's settings, read from env vars with tinygrad's getenv; the scripts' DEFAULTS give the shipped recipe."""
+import math, os, re, sys
+from dataclasses import dataclass
+from tinygrad.helpers import getenv
+
+@dataclass(frozen=True)
+class Settings:
+  steps: int
+  batch: int
+  lr: float
+  schedule: str
+  lr_decay: float
+  patience: int
+  angle: float
+  scale: float
+  shift: float
+  elastic: float
+  thickness: float
+  sampling: str
+  seed: int
+  eval_every: int
+  weights_dir: str
+  pen_writers: str
+  pen_repeat: int
+  validation: int
+
+
+# name: (type, check, what is allowed)
+RULES = {
+  "STEPS": (int, lambda v: v >= 1, "an integer >= 1"), "BATCH": (int, lambda v: v >= 1, "an integer >= 1"),
+  "LR": (float, lambda v: 0 < v < 10, "a number in (0, 10)"),
+  "SCHEDULE": (str, lambda v: v in ("cosine", "plateau"), "'cosine' (LR to 0 over STEPS) or 'plateau' (LR x LR_DECAY when the test accuracy stalls)"),
+  "LR_DECAY": (float, lambda v: 0 < v <= 1, "a number in (0, 1]"),
+  "PATIENCE": (int, lambda v: v >= 1, "an integer >= 1 (evaluations without improvement before the LR decays)"),
+  "ANGLE": (float, lambda v: 0 <= v <= 180, "degrees in [0, 180]"), "SCALE": (float, lambda v: 0 <= v < 1, "a fraction in [0, 1)"),
+  "SHIFT": (float, lambda v: 0 <= v <= 14, "pixels in [0, 14]"),
+  "ELASTIC": (float, lambda v: 0 <= v <= 5, "pixels in [0, 5]"), "THICKNESS": (float, lambda v: 0 <= v <= 1, "a fraction in [0, 1]"),
+  "SAMPLING": (str, lambda v: v in ("nearest", "bilinear"), "'nearest' or 'bilinear'"),
+  "SEED": (int, lambda v: v >= 0, "an integer >= 0"), "EVAL_EVERY": (int, lambda v: v >= 1, "an integer >= 1"),
+  "WEIGHTS_DIR": (str, lambda v: v != "", "a directory path"),
+  "PEN_WRITERS": (str, lambda v: v == "none" or (m := re.fullmatch(r"(\d+)-(\d+)", v)) is not None and 1 <= int(m[1]) <= int(m[2]) <= 30,
+                  "'none' (MNIST alone) or a range of pen writers like 1-30 or 1-20"),
+  "PEN_REPEAT": (int, lambda v: v >= 1, "an integer >= 1"),
+  "VALIDATION": (int, lambda v: 1000 <= v <= 20000, "an integer in [1000, 20000]"),
+}
+
+def read_settings(defaults:dict) -> Settings:
+  """Each setting from its env var (tinygrad's getenv) or the script's default; a bad value exits 2 with one line naming it."""
+  values = {}
+  for name, (kind, ok, allowed) in RULES.items():
+    raw = os.environ.get(name)
+    try: value = getenv(name, kind(defaults[name]))
+    except ValueError: value = None
+    if value is None or (kind is float and not math.isfinite(value)) or not ok(value):
+      print(f"error: {name}={raw!r} is not valid: expected {allowed}", file=sys.stderr)
+      sys.exit(2)
+    values[name.lower()] = value
+  return Settings(**values)
+
