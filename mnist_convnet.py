@@ -6,6 +6,7 @@ from digits.training.loop import train
 
 DEFAULTS = dict(STEPS=15000, BATCH=256, LR=3e-3, SCHEDULE="cosine", LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
                 ANGLE=8, SCALE=0.1, SHIFT=2, ELASTIC=0, THICKNESS=0, WEIGHTS_DIR="weights",
-                PEN_WRITERS="1-30", PEN_REPEAT=2, VALIDATION=5000)
+                PEN_WRITERS="1-30", PEN_REPEAT=2,
+                STROKE_SLANT=0, STROKE_ASPECT=0, STROKE_PROPORTION=0, STROKE_ENDS=0, STROKE_WOBBLE=0, STROKE_SHIFT=0, VALIDATION=5000)
 
 if __name__ == "__main__": train("cnn", ConvNet, DEFAULTS)

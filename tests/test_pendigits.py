@@ -1,9 +1,12 @@
-"""The pen digits in data/pendigits/ and digits/data/pendigits.py: the file loads and is verified, converting keeps every digit, and the
-numpy render gives the images that Classifier/js/preprocess.js gives in real Chromium for the same drawings."""
+"""The pen digits in data/pendigits/ and digits/data/pendigits.py: the file loads and is verified, converting keeps every
+digit, the numpy render gives the images that Classifier/js/preprocess.js gives in real Chromium for the same drawings,
+plain or varied stroke by stroke (digits/data/strokes.py, reproducible from its seed), and the writers' folds."""
 import json, subprocess, sys
 import numpy as np
 import pytest
 from digits.data import pendigits
+from digits.data.strokes import Variation, vary
+from digits.data.training_set import WRITERS, rendered_pendigits, writer_folds, writer_set, writers_text
 from conftest import ROOT
 
 LABEL_COUNTS = [780, 779, 780, 719, 780, 720, 720, 778, 719, 719]
@@ -11,6 +14,8 @@ SAMPLE, SAMPLE_SEED, PLACEMENT_SEED = 200, 0, 0
 # |numpy - Chromium| in 0..255, measured on all 7,494 digits placed with seeds 0 and 1 (bench/compare_renders.py):
 # max 29 and 28, mean 0.215, 99th percentile 5; where they differ, Skia's outlines are not exact circles and lines
 MAX_DIFF, MEAN_DIFF, P99_DIFF = 32, 0.25, 6
+# every kind of variation at once, at the largest amounts a recipe tried
+STRONG = Variation(slant=18, aspect=0.22, proportion=0.6, ends=0.18, wobble=0.06, shift=0.09)
 # besides real digits: a dot, two dots, and a scribble smaller than its pen (the pen's width sets the scale)
 EDGE_CASES = [[{"tool": "pen", "width": 14, "points": [[100.5, 120.25]]}],
               [{"tool": "pen", "width": 12, "points": [[60, 60]]}, {"tool": "pen", "width": 12, "points": [[90, 200], [90, 200]]}],
@@ -60,13 +65,14 @@ def test_render_refuses_erasers():
   with pytest.raises(ValueError, match=r"^drawing 0: stroke 1 is an eraser; pendigits.render draws pen-only drawings$"):
     pendigits.render([eraser])
 
-@pytest.fixture(scope="module")
-def sample() -> list[list[dict]]:
-  """SAMPLE real digits placed on the canvas, then the edge cases."""
+@pytest.fixture(scope="module", params=["plain", "varied"])
+def sample(request) -> list[list[dict]]:
+  """SAMPLE real digits, plain or varied stroke by stroke, placed on the canvas, then the edge cases."""
   strokes, _, _ = pendigits.load_pendigits()
   picked = np.sort(np.random.default_rng(SAMPLE_SEED).choice(len(strokes), SAMPLE, replace=False))
   rng = np.random.default_rng(PLACEMENT_SEED)
-  return [pendigits.place(strokes[i], rng) for i in picked] + EDGE_CASES
+  digits = [strokes[i] if request.param == "plain" else vary(strokes[i], rng, STRONG) for i in picked]
+  return [pendigits.place(d, rng) for d in digits] + EDGE_CASES
 
 def test_render_matches_preprocess_js(page, site_url, sample):
   page.goto(site_url + "tests/pages/preprocess.html")
@@ -79,3 +85,32 @@ def test_render_matches_preprocess_js(page, site_url, sample):
   print(f"numpy vs preprocess.js on {len(sample)} drawings: max {diff.max()}, mean {diff.mean():.3f}, 99th percentile {np.percentile(diff, 99):.0f}")
   assert diff.max() <= MAX_DIFF and diff.mean() <= MEAN_DIFF and np.percentile(diff, 99) <= P99_DIFF
   assert (ours.max(1) == 255).all() and (browser.max(1) == 255).all()  # every drawing came out, with full ink
+
+def test_variation_is_reproducible_from_its_seed_and_moves_every_kind():
+  strokes, _, _ = pendigits.load_pendigits()
+  digit = next(d for d in strokes if len(d) == 2)  # two strokes, so that `shift` applies
+  assert len(digit) == 2
+  for kind in ("slant", "aspect", "proportion", "ends", "wobble", "shift"):
+    v = Variation(**{kind: getattr(STRONG, kind)})
+    once, again, other = (vary(digit, np.random.default_rng(seed), v) for seed in (1, 1, 2))
+    assert all(np.array_equal(a, b) for a, b in zip(once, again)), kind
+    assert not all(a.shape == b.shape and np.allclose(a, b) for a, b in zip(once, other)), kind
+    assert all(a.min() >= -1e-9 for a in once) and min(a.min() for a in once) == pytest.approx(0, abs=1e-9)
+  plain = vary(digit, np.random.default_rng(1), Variation())
+  assert all(np.array_equal(a, b) for a, b in zip(plain, digit)) and not Variation()
+
+def test_varied_renderings_are_cached(tmp_path, monkeypatch):
+  monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+  first = rendered_pendigits(0, Variation(slant=12), 1)
+  assert [p.name.startswith("pendigits-") for p in tmp_path.rglob("*.npz")] == [True]
+  again = rendered_pendigits(0, Variation(slant=12), 1)  # from the cache
+  assert all(np.array_equal(a, b) for a, b in zip(first, again)) and first[0].shape == (7494, 28, 28)
+
+def test_writer_folds_leave_every_writer_out_once():
+  folds = writer_folds()
+  assert len(folds) == 5 and all(len(f) == 6 for f in folds)
+  assert sorted(w for f in folds for w in f) == list(WRITERS) and writer_folds() == folds
+  for fold in folds:
+    rest = writers_text(sorted(set(WRITERS) - set(fold)))
+    assert set(writer_set(rest)) | set(fold) == set(WRITERS) and not set(writer_set(rest)) & set(fold)
+  assert writer_set("1-4,9,12-13") == [1, 2, 3, 4, 9, 12, 13] and writers_text([1, 2, 3, 4, 9, 12, 13]) == "1-4,9,12-13"

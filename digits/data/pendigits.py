@@ -3,6 +3,7 @@ might draw them on the page, and rendered into 28x28 images as Classifier/js/pre
 in numpy: training on them needs no browser."""
 import hashlib, io, pathlib
 import numpy as np
+from digits.data.strokes import Variation, vary
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PATH = ROOT / "data" / "pendigits" / "pendigits.npz"
@@ -58,11 +59,12 @@ CAP_INSET = 0.05
 LINES = 16        # sample lines per piece of a segment: segments are cut into pieces of this many lines
 BATCH = 128       # drawings per vectorised step: bounds the memory
 
-def render_pendigits(seed:int=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-  """All pen digits placed with np.random.default_rng(seed) and rendered: images uint8 (N,28,28), labels, writers,
-  as bench/render_pendigits.py saves them."""
+def render_pendigits(seed=0, variation:Variation=Variation()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """All pen digits, varied stroke by stroke (strokes.py; not at all by default), placed with np.random.default_rng(seed)
+  and rendered: images uint8 (N,28,28), labels, writers, as bench/render_pendigits.py saves them."""
   strokes, labels, writers = load_pendigits()
   rng = np.random.default_rng(seed)
+  if variation: strokes = [vary(s, rng, variation) for s in strokes]
   return render([place(s, rng) for s in strokes]), labels, writers
 
 def render(drawings:list[list[dict]]) -> np.ndarray:

@@ -52,7 +52,7 @@ def train(name:str, make_model, defaults:dict) -> dict:
   if BEAM.value and Device.DEFAULT == "CPU" and (seeded := kernel_search.seed_shipped()):
     print(f"using {seeded} kernels that the repository's default runs found for CPUs (data/kernels/cpu.json)")
   if BEAM.value: kernel_search.watch("up to 10 minutes per model on 2 CPU cores")
-  data = training_data(s.validation, s.pen_writers, s.pen_repeat)
+  data = training_data(s.validation, s.pen_writers, s.pen_repeat, s.variation, s.seed)
   print(f"{name} on {Device.DEFAULT}: {data.summary}; {s.steps} steps of {s.batch}", flush=True)
   Tensor.manual_seed(s.seed)
   model = make_model()  # after the seed: tinygrad's own seed is the clock's second, and it would pick the initial weights
@@ -98,6 +98,9 @@ def final_accuracies(name:str, make_model, weights:pathlib.Path, data, validatio
   if len(data.X_pen_out):
     predicted = model(Tensor(data.X_pen_out.reshape(-1, 784)).float().div(127.5) - 1).argmax(-1).numpy()
     result["pen_heldout_accuracy"] = 100 * float((predicted == data.Y_pen_out).mean())
+    right = predicted == data.Y_pen_out
+    result["pen_heldout_digits"] = len(right)
+    result["pen_heldout_writers"] = {str(w): 100 * float(right[data.W_pen_out == w].mean()) for w in np.unique(data.W_pen_out)}
   return result
 
 def command(defaults:dict) -> str:

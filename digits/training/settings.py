@@ -2,6 +2,8 @@
 import math, os, re, sys
 from dataclasses import dataclass
 from tinygrad.helpers import getenv
+from digits.data.strokes import Variation
+from digits.data.training_set import WRITERS, WRITERS_SYNTAX, writer_set
 
 @dataclass(frozen=True)
 class Settings:
@@ -22,14 +24,23 @@ class Settings:
   weights_dir: str
   pen_writers: str
   pen_repeat: int
+  stroke_slant: float
+  stroke_aspect: float
+  stroke_proportion: float
+  stroke_ends: float
+  stroke_wobble: float
+  stroke_shift: float
   validation: int
 
+  @property
+  def variation(self) -> Variation:
+    return Variation(self.stroke_slant, self.stroke_aspect, self.stroke_proportion, self.stroke_ends, self.stroke_wobble, self.stroke_shift)
 
 # name: (type, check, what is allowed)
 RULES = {
   "STEPS": (int, lambda v: v >= 1, "an integer >= 1"), "BATCH": (int, lambda v: v >= 1, "an integer >= 1"),
   "LR": (float, lambda v: 0 < v < 10, "a number in (0, 10)"),
-  "SCHEDULE": (str, lambda v: v in ("cosine", "plateau"), "'cosine' (LR to 0 over STEPS) or 'plateau' (LR x LR_DECAY when the test accuracy stalls)"),
+  "SCHEDULE": (str, lambda v: v in ("cosine", "plateau"), "'cosine' (LR to 0 over STEPS) or 'plateau' (LR x LR_DECAY when validation stalls)"),
   "LR_DECAY": (float, lambda v: 0 < v <= 1, "a number in (0, 1]"),
   "PATIENCE": (int, lambda v: v >= 1, "an integer >= 1 (evaluations without improvement before the LR decays)"),
   "ANGLE": (float, lambda v: 0 <= v <= 180, "degrees in [0, 180]"), "SCALE": (float, lambda v: 0 <= v < 1, "a fraction in [0, 1)"),
@@ -38,9 +49,12 @@ RULES = {
   "SAMPLING": (str, lambda v: v in ("nearest", "bilinear"), "'nearest' or 'bilinear'"),
   "SEED": (int, lambda v: v >= 0, "an integer >= 0"), "EVAL_EVERY": (int, lambda v: v >= 1, "an integer >= 1"),
   "WEIGHTS_DIR": (str, lambda v: v != "", "a directory path"),
-  "PEN_WRITERS": (str, lambda v: v == "none" or (m := re.fullmatch(r"(\d+)-(\d+)", v)) is not None and 1 <= int(m[1]) <= int(m[2]) <= 30,
-                  "'none' (MNIST alone) or a range of pen writers like 1-30 or 1-20"),
+  "PEN_WRITERS": (str, lambda v: v == "none" or re.fullmatch(WRITERS_SYNTAX, v) is not None and set(writer_set(v)) <= set(WRITERS),
+                  "'none' (MNIST alone) or pen writers 1-30 as ranges and numbers, like 1-30, 1-20 or 1-4,9,12-30"),
   "PEN_REPEAT": (int, lambda v: v >= 1, "an integer >= 1"),
+  "STROKE_SLANT": (float, lambda v: 0 <= v <= 45, "degrees in [0, 45]"), "STROKE_ASPECT": (float, lambda v: 0 <= v <= 1, "a fraction in [0, 1]"),
+  "STROKE_PROPORTION": (float, lambda v: 0 <= v < 1, "a fraction in [0, 1)"),
+  **{name: (float, lambda v: 0 <= v <= 0.5, "a fraction in [0, 0.5]") for name in ("STROKE_ENDS", "STROKE_WOBBLE", "STROKE_SHIFT")},
   "VALIDATION": (int, lambda v: 1000 <= v <= 20000, "an integer in [1000, 20000]"),
 }
 
