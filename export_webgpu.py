@@ -2,16 +2,17 @@
 """Compile trained models into WGSL and WebAssembly kernels and JS modules for the page: python export_webgpu.py [mlp|cnn ...]
 
 Reads WEIGHTS_DIR/<name>.safetensors (default weights/) and writes into OUT_DIR/<name>/ (default Classifier/):
-  <name>.js, <name>.webgpu.safetensors   inference on WebGPU (WGSL) and the weights
-  <name>.cpu.js, <name>.cpu.wasm         inference on the CPU (WebAssembly built from tinygrad's C kernels)
-  <name>.train.js, <name>.train.wasm     the fine-tuning step (digits/export/finetune.py) for both, loaded when the person first teaches
-  <name>.explain.js, <name>.explain.wasm what the page's inside-the-model panel shows (digits/export/explain.py), loaded when it opens
+  <name>.js, <name>.webgpu.safetensors   the prediction on WebGPU (WGSL; the network and the person's memory) and the weights
+  <name>.cpu.js, <name>.cpu.wasm         the prediction on the CPU (WebAssembly built from tinygrad's C kernels)
+  <name>.memory.js, <name>.memory.wasm   the step that keeps a taught drawing in the memory (digits/export/memory.py)
+  <name>.train.js, <name>.train.wasm     the fine-tuning step (digits/export/finetune.py), loaded when the person first teaches
+  <name>.explain.js, <name>.explain.wasm what the inside-the-model panel shows (digits/export/explain.py), loaded when it opens
   <name>.metrics.json                    how the weights were made (training's WEIGHTS_DIR/<name>.json without its curves)
 and, once for both, OUT_DIR/data/replay.safetensors.gz: the ordinary digits the page mixes into fine-tuning batches, and
 OUT_DIR/data/pendigits-sample.json: the real pen digits that the page's "Try a real digit" button draws.
 Before writing anything, every graph runs through Dawn and through the WebAssembly build and must match tinygrad on the
-CPU: inference and the explain graph on 32 inputs (every output), the training step for 5 steps from these weights on
-fixed batches (losses and all state)."""
+CPU: the store step on 6 inputs from an empty memory (outputs and memory), the prediction and explain graphs on 32
+inputs reading that memory (every output), the training step for 5 steps from these weights on fixed batches (losses and all state)."""
 import functools, gzip, hashlib, json, pathlib, sys, time
 import numpy as np
 from tinygrad import nn
@@ -19,7 +20,7 @@ from tinygrad.helpers import Context, getenv
 from digits.data.pendigits import load_pendigits
 from digits.files import safetensors_bytes, write_bytes_atomic, write_text_atomic
 from digits.models import load_model, save_weights
-from digits.export import finetune
+from digits.export import finetune, memory
 from digits.export.check import ExportError, check_graphs, initial_state
 from digits.export.graph import GraphError, graph_of
 from digits.export.graphs import GRAPHS, TARGETS, WASM_FILES, WASM_SETTINGS
@@ -42,7 +43,8 @@ def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path) -> dict:
   (folder := out_dir / name).mkdir(parents=True, exist_ok=True)
   save_weights(reference, folder / f"{name}.webgpu.safetensors")
   version = hashlib.sha256((folder / f"{name}.webgpu.safetensors").read_bytes()).hexdigest()[:16]
-  files = modules(name, source, version, graphs, wasm, state_init(initial_state(name, source), set(weights)))
+  state = {**initial_state(name, source), **{k: v.numpy() for k, v in memory.empty_memory(name).items()}}
+  files = modules(name, source, version, graphs, wasm, state_init(state, set(weights)))
   if (metrics := source.with_suffix(".json")).exists():  # how these weights were made, without the curves
     files[f"{name}.metrics.json"] = json.dumps({k: v for k, v in json.loads(metrics.read_text()).items() if k != "history"}, indent=1) + "\n"
   for file, text in files.items(): write_text_atomic(folder / file, text)
@@ -81,9 +83,9 @@ def main(argv:list[str]) -> int:
   try:
     for name in dict.fromkeys(aliases[a] for a in argv or ["mlp", "cnn"]):
       r = export(name, weights_dir, out_dir)
-      print(f"{name}: {r['kernels']['infer']['webgpu']} kernels (WebGPU) and {r['kernels']['infer']['wasm']} (WebAssembly) for inference, "
-            f"{r['kernels']['train']['webgpu']} and {r['kernels']['train']['wasm']} for a training step, {r['kernels']['explain']['webgpu']} and "
-            f"{r['kernels']['explain']['wasm']} to explain; largest difference from tinygrad on CPU "
+      counts = {kind: f"{k['webgpu']} and {k['wasm']}" for kind, k in r["kernels"].items()}
+      print(f"{name}: kernels (WebGPU and WebAssembly) {counts['infer']} to predict, {counts['store']} to store a taught drawing, "
+            f"{counts['train']} for a training step, {counts['explain']} to explain; largest difference from tinygrad on CPU "
             f"{max(r['errors'].values()):.1e}; {r['seconds']} s -> {out_dir / name}/: " + ", ".join(f"{f} ({n} B)" for f, n in r["bytes"].items()))
     replay, pens = write_replay(out_dir), write_pen_sample(out_dir)
     print(f"replay sample of MNIST training digits -> {replay} ({replay.stat().st_size} B); pen digits to try -> {pens} ({pens.stat().st_size} B)")

@@ -9,11 +9,12 @@ class MLP:
     self.l1, self.l2, self.l3 = nn.Linear(784, 512), nn.Linear(512, 512), nn.Linear(512, 10)
   def __call__(self, x:Tensor) -> Tensor: return self.features(x)["logits"]
   def features(self, x:Tensor) -> dict[str, Tensor]:
-    """The logits and what the page shows of the inside: the first layer's 512 units."""
+    """The logits, what the page shows of the inside (the first layer's 512 units) and the last hidden layer."""
     # each SiLU is stored once: fused into the next matmul, tinygrad recomputed it for every output column, which made
     # that matmul and its weight gradient many times slower (Classifier/HYPERPARAMETERS.md); the values are the same
     hidden = self.l1(x.flatten(1)).silu().contiguous()
-    return {"hidden": hidden, "logits": self.l3(self.l2(hidden).silu().contiguous())}
+    last = self.l2(hidden).silu().contiguous()
+    return {"hidden": hidden, "last_hidden": last, "logits": self.l3(last)}
 
 class ConvNet:
   """Conv 8@3x3 ReLU, maxpool 2 -> Conv 16@3x3 ReLU, maxpool 2 -> Dense 10 (28 -> 26 -> 13 -> 11 -> 5, 16*5*5 = 400)."""

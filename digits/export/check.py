@@ -7,7 +7,7 @@ from tinygrad import Tensor
 from tinygrad.helpers import Context
 from digits.data.mnist import load_mnist
 from digits.models import load_model
-from digits.export import finetune
+from digits.export import finetune, memory
 from digits.export.dawn import DawnReplay
 from digits.export.explain import make_explain
 from digits.export.graphs import TARGETS, training
@@ -47,35 +47,57 @@ def reference_steps(name:str, source:pathlib.Path, batches:list) -> tuple[list[n
     losses = [step(*[Tensor(b[k]) for k in ("x", "y", "noise")])["loss"].numpy() for b in batches]
     return losses, {k: v.numpy() for k, v in state.items()}
 
-def check_inference(name:str, replay, expected:np.ndarray) -> float:
-  got = np.concatenate([replay({"x": x.reshape(1, 784)})["logits"] for x in check_inputs()])
-  if not (error := error_of(got, expected)) <= TOLERANCE:
-    raise ExportError(f"{name}: exported {replay.graph['target']} inference differs from tinygrad on CPU by {error:.2e} "
-                      f"(> {TOLERANCE}, relative beyond +-1); nothing written")
-  return error
+def stored_examples(name:str) -> list[dict[str, np.ndarray]]:
+  """What the check puts into the person's memory: 6 of the check inputs, each under a label of its own choosing (some
+  not their digit's, so that the memory must overrule the network), one after the other."""
+  copies = memory.SETTINGS[name]["copies"]
+  return [{"x": x.reshape(1, 784), "y": np.array([i * 3 % 10], np.int32), "row": np.array([i * copies], np.int32)}
+          for i, x in enumerate(check_inputs()[:6])]
 
-def check_explain(name:str, replay, expected:list[dict]) -> float:
-  """Every output of the explain graph (logits, activations, the two digits and their attributions) for each check input."""
+def reference_memory(name:str, source:pathlib.Path) -> tuple[list[dict], dict[str, np.ndarray]]:
+  """tinygrad's own store steps on the CPU: the outputs of each stored example, then the memory."""
+  with Context(DEV="CPU"):
+    mem = memory.empty_memory(name)
+    store = memory.make_store(load_model(name, source), name, mem)
+    outputs = [{k: v.numpy() for k, v in store(*[Tensor(e[k]) for k in ("x", "y", "row")]).items()} for e in stored_examples(name)]
+    return outputs, {k: v.numpy() for k, v in mem.items()}
+
+def reference_reads(name:str, source:pathlib.Path, filled:dict[str, np.ndarray]) -> tuple[list[dict], list[dict]]:
+  """tinygrad's prediction and explain graphs on the CPU for each check input, reading the filled memory."""
+  with Context(DEV="CPU"):
+    model, mem = load_model(name, source), {k: Tensor(v).contiguous().realize() for k, v in filled.items()}
+    predict, explain = memory.make_predict(model, name, mem), make_explain(model, name, mem)
+    run = lambda fn: [{k: v.numpy() for k, v in fn(Tensor(x.reshape(1, 784))).items()} for x in check_inputs()]
+    return run(predict), run(explain)
+
+def check_runs(name:str, replay, what:str, runs:list[dict], expected:list[dict], state:dict|None=None) -> float:
+  """Every output of each run of the exported graph (and the state it leaves, if given) against tinygrad's."""
   errors = {}
-  for i, (x, want) in enumerate(zip(check_inputs(), expected)):
-    for k, v in replay({"x": x.reshape(1, 784)}).items(): errors[f"'{k}' of check input {i}"] = error_of(v, want[k])
+  for i, (inputs, want) in enumerate(zip(runs, expected)):
+    for k, v in replay(inputs).items(): errors[f"'{k}' of check input {i}"] = error_of(v, want[k])
+  if state: errors |= {f"'{k}' after the check inputs": error_of(v, state[k].reshape(-1)) for k, v in replay.state().items() if k in state}
   worst = max(errors, key=errors.get)
   if not errors[worst] <= TOLERANCE:
-    raise ExportError(f"{name}: exported {replay.graph['target']} explain graph differs from tinygrad on CPU in the {worst} by "
+    raise ExportError(f"{name}: exported {replay.graph['target']} {what} differs from tinygrad on CPU in the {worst} by "
                       f"{errors[worst]:.2e} (> {TOLERANCE}, relative beyond +-1); nothing written")
   return errors[worst]
 
 def check_graphs(name:str, source:pathlib.Path, graphs:dict, wasm:dict, binaries:dict) -> dict[str, float]:
-  """Each graph on each target against tinygrad on the CPU: {"<kind> <target>": largest difference}; raises beyond TOLERANCE."""
-  state, inputs, batches = initial_state(name, source), check_inputs(), check_batches(finetune.RECIPES[name]["batch"])
-  with Context(DEV="CPU"):
-    model = load_model(name, source)
-    explain = make_explain(model)
-    logits, explained = model(Tensor(inputs)).numpy(), [{k: v.numpy() for k, v in explain(Tensor(x.reshape(1, 784))).items()} for x in inputs]
+  """Each graph on each target against tinygrad on the CPU: {"<kind> <target>": largest difference}; raises beyond TOLERANCE.
+  The prediction and explain graphs read a memory filled by the store steps; the store graph fills an empty one."""
+  trainable, batches = initial_state(name, source), check_batches(finetune.RECIPES[name]["batch"])
+  stored, filled = reference_memory(name, source)
+  predicted, explained = reference_reads(name, source, filled)
   losses, trained = reference_steps(name, source, batches)
-  checks = {"infer": (check_inference, (logits,)), "explain": (check_explain, (explained,)), "train": (check_training, (batches, losses, trained))}
-  replays = {"webgpu": lambda kind: DawnReplay(graphs[kind]["webgpu"], state), "wasm": lambda kind: WasmReplay(wasm[kind], binaries[kind], state)}
-  return {f"{kind} {target}": check(name, replays[target](kind), *args) for kind, (check, args) in checks.items() for target in TARGETS}
+  empty = {k: np.zeros_like(v) for k, v in filled.items()}
+  reads = [{"x": x.reshape(1, 784)} for x in check_inputs()]
+  checks = {"infer": ({**trainable, **filled}, lambda r: check_runs(name, r, "inference", reads, predicted)),
+            "explain": ({**trainable, **filled}, lambda r: check_runs(name, r, "explain graph", reads, explained)),
+            "store": ({**trainable, **empty}, lambda r: check_runs(name, r, "memory store", stored_examples(name), stored, filled)),
+            "train": (trainable, lambda r: check_training(name, r, batches, losses, trained))}
+  replays = {"webgpu": lambda kind, state: DawnReplay(graphs[kind]["webgpu"], state),
+             "wasm": lambda kind, state: WasmReplay(wasm[kind], binaries[kind], state)}
+  return {f"{kind} {target}": check(replays[target](kind, state)) for kind, (state, check) in checks.items() for target in TARGETS}
 
 def check_training(name:str, replay, batches:list, losses:list, state:dict) -> float:
   got = [replay(b)["loss"] for b in batches]
