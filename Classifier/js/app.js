@@ -4,8 +4,8 @@ import { DrawingSurface } from "./drawing.js";
 
 const MODEL_NAMES = ["mlp", "cnn"];
 const BACKEND_CHOICES = ["auto", "webgpu", "cpu"];
-const MODEL_LABELS = {mlp: "MLP", cnn: "CNN"};
-const BACKEND_LABELS = {webgpu: "WebGPU", cpu: "CPU"};
+const MODEL_LABELS = { mlp: "MLP", cnn: "CNN" };
+const BACKEND_LABELS = { webgpu: "WebGPU", cpu: "CPU" };
 const INPUT_SIDE = 28;
 
 const page = {
@@ -34,9 +34,9 @@ const page = {
 const EMPTY_HINT = page.confidence.textContent;  // Shown where the confidence goes while nothing is drawn.
 const notices = new Set();
 const options = readOptions(new URLSearchParams(location.search));
-const state = {model: options.model, seq: 0};
+const state = { model: options.model, seq: 0 };
 // At most one inference runs at a time; changes made meanwhile only ask for one more run on the latest drawing.
-const inference = {running: false, rerunNeeded: false};
+const inference = { running: false, rerunNeeded: false };
 const classifierLoads = new Map();  // model name -> {promise, failed}
 
 window.addEventListener("error", (event) => showError(event.error ?? event.message));
@@ -44,12 +44,17 @@ window.addEventListener("unhandledrejection", (event) => showError(event.reason)
 
 // Imported on demand instead of statically: a module that is missing or broken then shows as an error on the
 // page, where a failed static import would silently leave a dead page.
-const code = {preprocess: importModule("./preprocess.js"), classifier: importModule("./classifier.js"),
-  learner: importModule("./learner.js"), panel: importModule("./personal_panel.js"), inside: importModule("./inside_panel.js"),
-  tryDigit: importModule("./try_digit.js")};
+const code = {
+  preprocess: importModule("./preprocess.js"),
+  classifier: importModule("./classifier.js"),
+  learner: importModule("./learner.js"),
+  panel: importModule("./personal_panel.js"),
+  inside: importModule("./inside_panel.js"),
+  tryDigit: importModule("./try_digit.js"),
+};
 // The inside-the-model panel (null until its module is in); insideWeights caches the weights it shows, per learning.
-const inside = {panel: null, weights: null, learned: 0};
-const drawing = new DrawingSurface(page.canvas, {onChange: onDrawingChange});
+const inside = { panel: null, weights: null, learned: 0 };
+const drawing = new DrawingSurface(page.canvas, { onChange: onDrawingChange });
 // What the page has learned of the person, restored from this browser before any model answers; never rejects: without
 // it the page still classifies.
 const learning = openLearner();
@@ -66,7 +71,7 @@ function readOptions(query) {
     addNotice(`Unknown ${key} "${value}" in the address; using "${fallback}" (choices: ${choices.join(", ")}).`);
     return fallback;
   };
-  return {model: choose("model", MODEL_NAMES, "cnn"), backend: choose("backend", BACKEND_CHOICES, "auto")};
+  return { model: choose("model", MODEL_NAMES, "cnn"), backend: choose("backend", BACKEND_CHOICES, "auto") };
 }
 
 function importModule(path) {
@@ -88,8 +93,10 @@ function wireControls() {
   }
   page.undoButton.addEventListener("click", () => drawing.undo());
   page.tryDigit.addEventListener("click", tryRealDigit);
-  for (const intent of ["pointerenter", "focus"]) page.tryDigit.addEventListener(intent, () => code.tryDigit.then(({loadSample}) => loadSample()).catch(() => {}));
-  code.inside.then(({InsidePanel}) => {
+  for (const intent of ["pointerenter", "focus"]) {
+    page.tryDigit.addEventListener(intent, () => code.tryDigit.then(({ loadSample }) => loadSample()).catch(() => {}));
+  }
+  code.inside.then(({ InsidePanel }) => {
     inside.panel = new InsidePanel(page.inside, page.insideToggle, (open) => { if (open) requestClassification(); });
   });
   page.clearButton.addEventListener("click", () => drawing.clear());
@@ -114,19 +121,19 @@ function selectModel(name) {
   showPressed(page.modelButtons, (button) => button.dataset.model === name);
   requestClassification();
   showModelStatus(name);
-  learning.then(({panel}) => panel?.show());
+  learning.then(({ panel }) => panel?.show());
 }
 
 function onDrawingChange(strokes) {
   page.canvasFrame.dataset.empty = String(strokes.length === 0);
   requestClassification();
-  learning.then(({panel}) => panel?.show());
+  learning.then(({ panel }) => panel?.show());
 }
 
 async function openLearner() {
   try {
-    const [{Learner}, {PersonalPanel}] = await Promise.all([code.learner, code.panel]);
-    const {learner, notices} = await Learner.open();
+    const [{ Learner }, { PersonalPanel }] = await Promise.all([code.learner, code.panel]);
+    const { learner, notices } = await Learner.open();
     notices.forEach(addNotice);
     const panel = new PersonalPanel(learner, {
       model: () => state.model,
@@ -139,22 +146,23 @@ async function openLearner() {
       },
       notify: addNotice,
     });
-    return {learner, panel};
+    return { learner, panel };
   } catch (error) {
     showError(error);
-    return {learner: null, panel: null};
+    return { learner: null, panel: null };
   }
 }
 
 // Draws a real pen digit on a cleared canvas at a human pace; the page reads it as it goes, as for a drawing.
 async function tryRealDigit() {
   try {
-    const {loadSample, nextDigit, placed} = await code.tryDigit;
+    const { loadSample, nextDigit, placed } = await code.tryDigit;
     const digit = nextDigit(await loadSample());
     drawing.clear();
     page.tryInfo.textContent = `Drawing a real ${digit.label}, handwritten by writer ${digit.writer} of the UCI pen digits…`;
     await drawing.play(placed(digit));
-    page.tryInfo.textContent = `A real ${digit.label}, handwritten by writer ${digit.writer} of the UCI pen digits (CC BY 4.0). Edit it with the pen, eraser and undo.`;
+    page.tryInfo.textContent = `A real ${digit.label}, handwritten by writer ${digit.writer} of the UCI pen digits (CC BY 4.0). ` +
+      "Edit it with the pen, eraser and undo.";
   } catch (error) {
     addNotice(`No real digit to try: ${error.message}`);
   }
@@ -165,7 +173,7 @@ function insideWeights(classifier) {
   const key = `${classifier.name} ${inside.learned}`;
   if (inside.weights?.key !== key) {
     const names = classifier.name === "cnn" ? ["c1.weight", "c2.weight"] : ["l1.weight"];
-    inside.weights = {key, promise: classifier.readWeights(names)};
+    inside.weights = { key, promise: classifier.readWeights(names) };
     inside.weights.promise.catch(() => { inside.weights = null; });
   }
   return inside.weights.promise;
@@ -173,7 +181,7 @@ function insideWeights(classifier) {
 
 // The classifier takes what it has learned of the person (or the learner says why that was discarded).
 async function withPersonalWeights(classifier) {
-  const {learner} = await learning;
+  const { learner } = await learning;
   const notice = learner?.adopt(classifier);
   if (notice) addNotice(notice);
   return classifier;
@@ -181,8 +189,8 @@ async function withPersonalWeights(classifier) {
 
 function classifierFor(name) {
   if (!classifierLoads.has(name)) {
-    const loading = code.classifier.then(({loadClassifier}) => loadClassifier(name, {backend: options.backend}));
-    const load = {failed: false, promise: loading.then(withPersonalWeights).then(followBackend)};
+    const loading = code.classifier.then(({ loadClassifier }) => loadClassifier(name, { backend: options.backend }));
+    const load = { failed: false, promise: loading.then(withPersonalWeights).then(followBackend) };
     // The failure itself is shown where the classifier is awaited; a load started by mere intent must stay quiet.
     load.promise.catch(() => { load.failed = true; });
     classifierLoads.set(name, load);
@@ -249,7 +257,7 @@ async function classifyUntilCurrent() {
 
 async function classifyLatestDrawing() {
   try {
-    const {toModelInput} = await code.preprocess;
+    const { toModelInput } = await code.preprocess;
     const modelName = state.model;
     const input = toModelInput(drawing.strokes);
     if (input === null) return showEmptyPrediction(modelName);
@@ -258,11 +266,11 @@ async function classifyLatestDrawing() {
     const explaining = inside.panel?.open && prepareInside(classifier);
     const started = performance.now();
     // with the panel open, the explain graph gives the logits and what the panel shows in one computation
-    const outputs = explaining ? await classifier.explain(input) : {logits: await classifier.predict(input)};
+    const outputs = explaining ? await classifier.explain(input) : { logits: await classifier.predict(input) };
     const milliseconds = performance.now() - started;
     const probabilities = softmax(outputs.logits);
     const digit = indexOfMax(probabilities);
-    showResult({digit: String(digit), confidence: probabilities[digit], modelName, probabilities, input});
+    showResult({ digit: String(digit), confidence: probabilities[digit], modelName, probabilities, input });
     if (explaining) inside.panel.show(modelName, state.seq, outputs, input, await insideWeights(classifier));
     page.inferenceInfo.textContent = `${milliseconds.toFixed(1)} ms · ${MODEL_LABELS[modelName]} on ${BACKEND_LABELS[backend]}`;
     if (modelName === state.model) showReady(classifier);
@@ -275,17 +283,18 @@ async function classifyLatestDrawing() {
 function prepareInside(classifier) {
   if (classifier.canExplain) return true;
   inside.panel.showNote("Fetching what the model computes inside…");
-  classifier.prepareExplain().then(requestClassification, (error) => inside.panel.showNote(`The inside of the model cannot be shown: ${error.message}`));
+  const showProblem = (error) => inside.panel.showNote(`The inside of the model cannot be shown: ${error.message}`);
+  classifier.prepareExplain().then(requestClassification, showProblem);
   return false;
 }
 
 function showEmptyPrediction(modelName) {
   inside.panel?.showNote("Draw a digit, or try a real one, to see inside the model.");
-  showResult({digit: "", confidence: null, modelName, probabilities: new Array(10).fill(0), input: null});
+  showResult({ digit: "", confidence: null, modelName, probabilities: new Array(10).fill(0), input: null });
   page.inferenceInfo.textContent = "";
 }
 
-function showResult({digit, confidence, modelName, probabilities, input}) {
+function showResult({ digit, confidence, modelName, probabilities, input }) {
   Object.assign(page.prediction.dataset, {
     digit,
     confidence: confidence === null ? "" : String(confidence),
@@ -339,13 +348,13 @@ function drawModelInput(input) {
 
 // Announced once the prediction has settled, not on each intermediate one while drawing.
 function announcePrediction() {
-  const {digit, confidence} = page.prediction.dataset;
+  const { digit, confidence } = page.prediction.dataset;
   page.announcer.textContent = digit === "" ? "The drawing is empty." :
     `Predicted ${digit}, ${formatPercent(Number(confidence))} confident.`;
 }
 
 function showReady(classifier) {
-  const {name, backend, pendingBackend} = classifier;
+  const { name, backend, pendingBackend } = classifier;
   page.error.hidden = true;
   page.status.dataset.backend = backend;
   page.status.dataset.nextBackend = pendingBackend ?? "";

@@ -31,9 +31,18 @@ async function cpuEngine(name, learned) {
   const { load, weightsVersion } = await import(`../${name}/${name}.cpu.js`);
   const model = await load(weightsUrl(name));
   if (learned.weights) model.session.writeState(learned.weights);
-  return { backend: "cpu", predict: model, shipped: model.weights, session: model.session, version: weightsVersion,
-           explainer: explainer(name, () => model.session, "wasm"),
-           train: async (batches, fresh) => ({ ...await trainInWorker(name, model.session, Object.keys(model.weights), batches, fresh), backend: "cpu" }) };
+  return {
+    backend: "cpu",
+    predict: model,
+    shipped: model.weights,
+    session: model.session,
+    version: weightsVersion,
+    explainer: explainer(name, () => model.session, "wasm"),
+    train: async (batches, fresh) => {
+      const trained = await trainInWorker(name, model.session, Object.keys(model.weights), batches, fresh);
+      return { ...trained, backend: "cpu" };
+    },
+  };
 }
 
 async function webgpuEngine(name, device, learned) {
@@ -83,9 +92,16 @@ async function webgpuEngine(name, device, learned) {
   async function resetOptimizer(session) {
     for (const s of (await trainModule(name)).state) if (s.init !== "weights") session.writeState({ [s.name]: filled(s) });
   }
-  return { backend: "webgpu", predict, train, version: weightsVersion, explainer: explainer(name, () => current.run.session, "webgpu"),
-           get shipped() { return current.run.weights; },
-           get session() { return current.run.session; }, get device() { return current.device; } };
+  return {
+    backend: "webgpu",
+    predict,
+    train,
+    version: weightsVersion,
+    explainer: explainer(name, () => current.run.session, "webgpu"),
+    get shipped() { return current.run.weights; },
+    get session() { return current.run.session; },
+    get device() { return current.device; },
+  };
 }
 
 // The explain graph (explain.py) on an engine's session, added when first asked for: {ready(), prepare(), run(x)}.
@@ -94,7 +110,9 @@ function explainer(name, session, target) {
   const prepare = () => {
     if (adding?.session !== session()) {
       const current = session();
-      adding = { session: current, done: import(`../${name}/${name}.explain.js`).then(({ graphs, wasm }) => current.addGraph("explain", graphs[target], target === "wasm" ? wasm : undefined)) };
+      const added = import(`../${name}/${name}.explain.js`)
+        .then(({ graphs, wasm }) => current.addGraph("explain", graphs[target], target === "wasm" ? wasm : undefined));
+      adding = { session: current, done: added };
       adding.done.catch(() => { adding = null; });  // tried again at the next request
     }
     return adding.done;

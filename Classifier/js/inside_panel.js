@@ -61,11 +61,9 @@ export function describeAttribution(values, digit) {
 
 export class InsidePanel {
   #section;
-  #toggle;
   #built = null;  // {model, update(outputs, input, weights)}
   constructor(section, toggle, onToggle) {
     this.#section = section;
-    this.#toggle = toggle;
     toggle.addEventListener("click", () => {
       const open = toggle.getAttribute("aria-expanded") !== "true";
       toggle.setAttribute("aria-expanded", String(open));
@@ -87,7 +85,8 @@ export class InsidePanel {
   show(model, seq, outputs, input, weights) {
     if (this.#built?.model !== model) this.#built = build(this.#section.querySelector(".inside-body"), model);
     this.#built.update(outputs, input, weights);
-    Object.assign(this.#section.dataset, { state: "shown", model, seq: String(seq), first: String(outputs.first[0]), second: String(outputs.second[0]) });
+    const [first, second] = [String(outputs.first[0]), String(outputs.second[0])];
+    Object.assign(this.#section.dataset, { state: "shown", model, seq: String(seq), first, second });
     this.#section.querySelector(".inside-note").textContent = "";
   }
 }
@@ -130,9 +129,13 @@ function buildCnn(body) {
   const conv1 = mapsFigure(8, 13, 4, "What the 8 first-layer filters find in the drawing (13×13 each, darker is stronger).", 3);
   const conv2 = mapsFigure(16, 5, 8, "What the 16 second-layer filters find in those maps (5×5 each): the dense layer reads these.", 4);
   // wider than tall, one column per second-layer filter: it fits the panel's column without a long scroll
-  const filters = canvasOf(16 * 4 - 1, 5 + 8 * 4 - 1, "The learned 3×3 filters: the first layer's 8, then each second-layer filter's 8 weights over the first layer's maps");
-  const filterFigure = figure("The learned 3×3 filters: the first layer's 8 (top row), then each second-layer filter's 8 (one column each); orange adds, blue subtracts.", filters);
-  conv1.canvas.id = "inside-conv1"; conv2.canvas.id = "inside-conv2"; filters.id = "inside-filters";
+  const filtersLabel = "The learned 3×3 filters: the first layer's 8, then each second-layer filter's 8 weights over the first layer's maps";
+  const filters = canvasOf(16 * 4 - 1, 5 + 8 * 4 - 1, filtersLabel);
+  const filterFigure = figure("The learned 3×3 filters: the first layer's 8 (top row), then each second-layer filter's 8 (one column each); " +
+    "orange adds, blue subtracts.", filters);
+  conv1.canvas.id = "inside-conv1";
+  conv2.canvas.id = "inside-conv2";
+  filters.id = "inside-filters";
   body.append(element("div", { className: "inside-row" }, conv1.figure, conv2.figure, filterFigure));
   let painted = null;  // the weights the filters show: the same object until the model learns
   return (outputs, weights) => {
@@ -151,11 +154,14 @@ function paintFilters(canvas, weights) {
   const c1 = weights["c1.weight"], c2 = weights["c2.weight"];
   canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
   for (let f = 0; f < 8; f++) paintSigned(canvas, Array.from(c1.subarray(f * 9, f * 9 + 9)), 3, 3, null, f * 4, 0);
-  for (let f = 0; f < 16; f++) for (let c = 0; c < 8; c++) paintSigned(canvas, Array.from(c2.subarray((f * 8 + c) * 9, (f * 8 + c) * 9 + 9)), 3, 3, null, f * 4, 5 + c * 4);
+  for (let f = 0; f < 16; f++) {
+    for (let c = 0; c < 8; c++) paintSigned(canvas, Array.from(c2.subarray((f * 8 + c) * 9, (f * 8 + c) * 9 + 9)), 3, 3, null, f * 4, 5 + c * 4);
+  }
 }
 
 function strongestMap(values, count) {
-  const size = values.length / count, totals = Array.from({ length: count }, (_, m) => values.subarray(m * size, (m + 1) * size).reduce((a, b) => a + b, 0));
+  const size = values.length / count;
+  const totals = Array.from({ length: count }, (_, m) => values.subarray(m * size, (m + 1) * size).reduce((a, b) => a + b, 0));
   return totals.indexOf(Math.max(...totals));
 }
 
@@ -166,13 +172,17 @@ function buildMlp(body) {
   });
   const row = element("div", { className: "inside-row inside-units" }, ...units.map((u) => u.figure));
   row.id = "inside-units";
-  body.append(element("p", { className: "inside-caption", textContent: `The ${TOP_UNITS} first-layer units (of 512) that respond most to this drawing: each one's 28×28 weights, the pattern it looks for (orange adds, blue subtracts), and how strongly it responds.` }), row);
+  const caption = `The ${TOP_UNITS} first-layer units (of 512) that respond most to this drawing: each one's 28×28 weights, ` +
+    "the pattern it looks for (orange adds, blue subtracts), and how strongly it responds.";
+  body.append(element("p", { className: "inside-caption", textContent: caption }), row);
   return (outputs, weights) => {
     const hidden = outputs.hidden, order = Array.from(hidden.keys()).sort((a, b) => hidden[b] - hidden[a]).slice(0, TOP_UNITS);
     order.forEach((unit, i) => {
       const { canvas, figure: f } = units[i];
       // a unit's pattern is its weights: painted again only when another unit takes its place or the model learned
-      if (canvas.dataset.unit !== String(unit) || units[i].weights !== weights) paintSigned(canvas, Array.from(weights["l1.weight"].subarray(unit * 784, (unit + 1) * 784)), 28, 28);
+      if (canvas.dataset.unit !== String(unit) || units[i].weights !== weights) {
+        paintSigned(canvas, Array.from(weights["l1.weight"].subarray(unit * 784, (unit + 1) * 784)), 28, 28);
+      }
       units[i].weights = weights;
       canvas.dataset.unit = String(unit);
       canvas.setAttribute("aria-label", `Unit ${unit}: the weight pattern it looks for; it responds ${hidden[unit].toFixed(2)} to this drawing.`);

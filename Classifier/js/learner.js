@@ -134,7 +134,8 @@ export class Learner extends EventTarget {
       this.lastBackend = backend;
       this.#dispatch("learned", name);
     }
-    if (weights && generation === this.#generation) await this.#store?.saveModel(name, classifier.weightsVersion, model.learned, weights).catch(() => {});
+    if (!weights || generation !== this.#generation) return;
+    await this.#store?.saveModel(name, classifier.weightsVersion, model.learned, weights).catch(() => {});
   }
 
   #dispatch(type, model = null) { this.dispatchEvent(new CustomEvent(type, { detail: model })); }

@@ -7,8 +7,9 @@ const LABELS = { mlp: "MLP", cnn: "CNN" };
 export class PersonalPanel {
   #learner;
   #page;
-  #app;  // {model(): current model name, drawn(): whether there is a drawing, input(): Promise of the drawing as model
-         // input (null without ink), classifierFor(name), onLearned(name), notify(text): shows a problem}
+  // {model(): current model name, drawn(): whether there is a drawing, input(): Promise of the drawing as model input
+  // (null without ink), classifierFor(name), onLearned(name), notify(text): shows a problem}
+  #app;
 
   constructor(learner, app) {
     this.#learner = learner;
@@ -71,7 +72,10 @@ export class PersonalPanel {
       const [classifier, { state }] = await Promise.all([this.#app.classifierFor(model), import(`../${model}/${model}.train.js`)]);
       const weights = await classifier.readWeights(), shapes = Object.fromEntries(state.map((s) => [s.name, s.shape]));
       const file = encodeSafetensors(Object.fromEntries(Object.entries(weights).map(([name, data]) => [name, { shape: shapes[name], data }])));
-      const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(new Blob([file])), download: `${model}-personal.safetensors` });
+      const link = Object.assign(document.createElement("a"), {
+        href: URL.createObjectURL(new Blob([file])),
+        download: `${model}-personal.safetensors`,
+      });
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
     } catch (error) { this.#app.notify(`Your model could not be downloaded: ${error.message}`); }

@@ -5,8 +5,14 @@
 const DB_NAME = "digit-classifier-personal", DB_VERSION = 1, FORMAT = 1;
 const EXAMPLES = "examples", MODELS = "models";
 
-const request = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
-const done = (tx) => new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = tx.onabort = () => reject(tx.error ?? new Error("transaction aborted")); });
+const request = (r) => new Promise((resolve, reject) => {
+  r.onsuccess = () => resolve(r.result);
+  r.onerror = () => reject(r.error);
+});
+const done = (tx) => new Promise((resolve, reject) => {
+  tx.oncomplete = resolve;
+  tx.onerror = tx.onabort = () => reject(tx.error ?? new Error("transaction aborted"));
+});
 
 function openDatabase() {
   const opening = indexedDB.open(DB_NAME, DB_VERSION);
@@ -31,7 +37,8 @@ export class PersonalStore {
   // is checked when that model is loaded (recordProblem), against the weights it is loaded with.
   static async load() {
     try { return await PersonalStore.#load(); } catch (error) {
-      return { store: null, examples: [], records: {}, notices: [`Your digits cannot be kept in this browser (${error?.message ?? error}): what the page learns lasts until you leave.`] };
+      const notice = `Your digits cannot be kept in this browser (${error?.message ?? error}): what the page learns lasts until you leave.`;
+      return { store: null, examples: [], records: {}, notices: [notice] };
     }
   }
 
@@ -40,15 +47,16 @@ export class PersonalStore {
     if (![EXAMPLES, MODELS].every((name) => db.objectStoreNames.contains(name))) {  // not ours: made anew
       db.close();
       await request(indexedDB.deleteDatabase(DB_NAME));
-      return { store: new PersonalStore(await openDatabase()), examples: [], records: {},
-               notices: ["The saved digits were in an unknown format, so they were discarded."] };
+      const notice = "The saved digits were in an unknown format, so they were discarded.";
+      return { store: new PersonalStore(await openDatabase()), examples: [], records: {}, notices: [notice] };
     }
     const store = new PersonalStore(db);
     const tx = db.transaction([EXAMPLES, MODELS]);
     const [examples, records] = await Promise.all([request(tx.objectStore(EXAMPLES).getAll()), request(tx.objectStore(MODELS).getAll())]);
     if (!examples.every(isExample)) {
       await store.clear();
-      return { store, examples: [], records: {}, notices: ["Your saved digits were damaged, so they were discarded and the shipped models are used."] };
+      const notice = "Your saved digits were damaged, so they were discarded and the shipped models are used.";
+      return { store, examples: [], records: {}, notices: [notice] };
     }
     return { store, examples, records: Object.fromEntries(records.map((r) => [String(r?.model), r])), notices: [] };
   }

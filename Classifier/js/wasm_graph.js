@@ -70,7 +70,10 @@ export class WasmSession {
       if (typeof exports[k.name] !== "function") throw new Error(`the ${key} module has no kernel ${k.name}`);
       return [exports[k.name], k.buffers.map((j) => offsets[j])];
     });
-    const named = (spec) => { const i = graph.buffers.findIndex((b) => b.name === spec.name); return { ...spec, offset: offsets[i], size: graph.buffers[i].size }; };
+    const named = (spec) => {
+      const i = graph.buffers.findIndex((b) => b.name === spec.name);
+      return { ...spec, offset: offsets[i], size: graph.buffers[i].size };
+    };
     this.#graphs.set(key, { kernels, inputs: graph.inputs.map(named), outputs: graph.outputs.map(named) });
   }
 

@@ -19,7 +19,8 @@ export function compileKernels(device, kernels) {
     const layout = bindGroupLayout(device, kernel.buffers.length);
     const module = device.createShaderModule({ code: kernel.code });
     return device.createComputePipelineAsync({
-      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: kernel.name },
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: kernel.name },
     }).then((pipeline) => ({ pipeline, layout }));
   }));
 }
@@ -44,7 +45,10 @@ export class WebgpuSession {
   // every run queued before (and before any queued after).
   writeState(tensors) {
     const writes = Object.entries(tensors).map(([name, values]) => {
-      if (!this.#state.has(name)) this.#state.set(name, { buffer: this.device.createBuffer({ size: padded(values.byteLength), usage: STORAGE }), size: values.byteLength });
+      if (!this.#state.has(name)) {
+        const buffer = this.device.createBuffer({ size: padded(values.byteLength), usage: STORAGE });
+        this.#state.set(name, { buffer, size: values.byteLength });
+      }
       const held = this.#state.get(name);
       if (held.size !== values.byteLength) throw new Error(`state "${name}" has ${held.size} bytes, not ${values.byteLength}`);
       return [held.buffer, values.slice()];
@@ -89,16 +93,23 @@ export class WebgpuSession {
     });
     graph.buffers.forEach((b, i) => b.kind === "constant" && device.queue.writeBuffer(buffers[i], 0, new ARRAYS[b.dtype](b.value)));
     const steps = graph.kernels.map((kernel, k) => ({
-      pipeline: compiled[k].pipeline, workgroups: kernel.workgroups,
-      bindGroup: device.createBindGroup({ layout: compiled[k].layout, entries: [{ binding: 0, resource: { buffer: this.#infinity } },
-        ...kernel.buffers.map((j, i) => ({ binding: i + 1, resource: { buffer: buffers[j] } }))] }),
+      pipeline: compiled[k].pipeline,
+      workgroups: kernel.workgroups,
+      bindGroup: device.createBindGroup({
+        layout: compiled[k].layout,
+        entries: [
+          { binding: 0, resource: { buffer: this.#infinity } },
+          ...kernel.buffers.map((j, i) => ({ binding: i + 1, resource: { buffer: buffers[j] } })),
+        ],
+      }),
     }));
     const named = (spec) => {
       const i = graph.buffers.findIndex((b) => b.name === spec.name);
       return { ...spec, buffer: buffers[i], size: graph.buffers[i].size, Array: ARRAYS[spec.dtype] };
     };
     const outputs = graph.outputs.map(named);
-    const readback = device.createBuffer({ size: outputs.reduce((sum, o) => sum + slot(o.size), 0), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const readbackSize = outputs.reduce((sum, o) => sum + slot(o.size), 0);
+    const readback = device.createBuffer({ size: readbackSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.#graphs.set(key, { steps, inputs: graph.inputs.map(named), outputs, readback });
   }
 
