@@ -1,12 +1,7 @@
 // UI wiring: connects the drawing surface, the preprocessing and the classifiers to the page, and keeps the
 // automation hooks (#prediction, #histogram [data-digit], #status, aria-pressed) in step with what is shown.
 import { DrawingSurface } from "./drawing.js";
-
-const MODEL_NAMES = ["mlp", "cnn"];
-const BACKEND_CHOICES = ["auto", "webgpu", "cpu"];
-const MODEL_LABELS = { mlp: "MLP", cnn: "CNN" };
-const BACKEND_LABELS = { webgpu: "WebGPU", cpu: "CPU" };
-const INPUT_SIDE = 28;
+import { BACKEND_CHOICES, BACKEND_LABELS, CLASS_COUNT, DEFAULT_BACKEND, DEFAULT_MODEL, INPUT_SIDE, MODEL_LABELS, MODEL_NAMES } from "./models.js";
 
 const page = {
   status: document.getElementById("status"),
@@ -71,7 +66,7 @@ function readOptions(query) {
     addNotice(`Unknown ${key} "${value}" in the address; using "${fallback}" (choices: ${choices.join(", ")}).`);
     return fallback;
   };
-  return { model: choose("model", MODEL_NAMES, "cnn"), backend: choose("backend", BACKEND_CHOICES, "auto") };
+  return { model: choose("model", MODEL_NAMES, DEFAULT_MODEL), backend: choose("backend", BACKEND_CHOICES, DEFAULT_BACKEND) };
 }
 
 function importModule(path) {
@@ -290,7 +285,7 @@ function prepareInside(classifier) {
 
 function showEmptyPrediction(modelName) {
   inside.panel?.showNote("Draw a digit, or try a real one, to see inside the model.");
-  showResult({ digit: "", confidence: null, modelName, probabilities: new Array(10).fill(0), input: null });
+  showResult({ digit: "", confidence: null, modelName, probabilities: new Array(CLASS_COUNT).fill(0), input: null });
   page.inferenceInfo.textContent = "";
 }
 
@@ -308,7 +303,7 @@ function showResult({ digit, confidence, modelName, probabilities, input }) {
 }
 
 function buildHistogram() {
-  for (let digit = 0; digit < 10; digit++) {
+  for (let digit = 0; digit < CLASS_COUNT; digit++) {
     const bar = document.createElement("div");
     bar.className = "bar";
     bar.dataset.digit = String(digit);
@@ -318,7 +313,7 @@ function buildHistogram() {
       <span class="bar-label">${digit}</span><span class="bar-value"></span>`;
     page.histogram.append(bar);
   }
-  showProbabilities(new Array(10).fill(0), "");
+  showProbabilities(new Array(CLASS_COUNT).fill(0), "");
 }
 
 function showProbabilities(probabilities, winner) {

@@ -3,9 +3,8 @@
 // and train(batches), which fine-tunes the model on the backend it runs on, with the graphs export_webgpu.py generated.
 import { shareDownload } from "./safetensors.js";
 import { trainInWorker } from "./training_client.js";
+import { BACKEND_CHOICES, DEFAULT_BACKEND, MODEL_LABELS, MODEL_NAMES } from "./models.js";
 
-export const MODEL_NAMES = ["mlp", "cnn"];
-const BACKENDS = ["auto", "webgpu", "cpu"];
 const weightsUrl = (name) => new URL(`../${name}/${name}.webgpu.safetensors`, import.meta.url);
 const trainModule = (name) => import(`../${name}/${name}.train.js`);
 const SAME_RESULTS = "the same results, a little slower";
@@ -128,7 +127,7 @@ async function tryWebgpu(name, learned) {
   const { device, reason } = await openGpu().catch((error) => ({ device: null, reason: error.message }));
   if (!device) return { notice: `WebGPU is not available (${reason}), so the digits are recognised on the CPU: ${SAME_RESULTS}.` };
   try { return { engine: await webgpuEngine(name, device, learned) }; } catch (error) {
-    return { notice: `WebGPU could not run the ${name.toUpperCase()} model (${error.message}), so it runs on the CPU: ${SAME_RESULTS}.` };
+    return { notice: `WebGPU could not run the ${MODEL_LABELS[name]} model (${error.message}), so it runs on the CPU: ${SAME_RESULTS}.` };
   }
 }
 
@@ -210,9 +209,9 @@ async function autoClassifier(name) {
   return classifier;
 }
 
-export async function loadClassifier(name, { backend = "auto" } = {}) {
+export async function loadClassifier(name, { backend = DEFAULT_BACKEND } = {}) {
   if (!MODEL_NAMES.includes(name)) throw new Error(`unknown model "${name}": expected ${MODEL_NAMES.join(" or ")}`);
-  if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${backend}": expected ${BACKENDS.join(", ")}`);
+  if (!BACKEND_CHOICES.includes(backend)) throw new Error(`unknown backend "${backend}": expected ${BACKEND_CHOICES.join(", ")}`);
   const learned = { weights: null };
   if (backend === "cpu") return new Classifier(name, await cpuEngine(name, learned), learned);
   if (backend === "auto") return autoClassifier(name);

@@ -1,5 +1,6 @@
 // What the WebGPU and WebAssembly runtimes of exported graphs share: typed arrays by safetensors dtype, checked inputs,
 // and the function a generated module's load() gives.
+import { INPUT_SIZE } from "./models.js";
 
 export const ARRAYS = { F32: Float32Array, I32: Int32Array, U32: Uint32Array };
 
@@ -20,7 +21,9 @@ export function weightSizes(graph) {
 export function modelFunction(session, graph, weights) {
   const [input] = graph.inputs, [output] = graph.outputs;
   const model = (x) => {
-    if (!(x instanceof Float32Array) || x.length !== 784) return Promise.reject(new Error("model input must be a Float32Array of 784 values"));
+    if (!(x instanceof Float32Array) || x.length !== INPUT_SIZE) {
+      return Promise.reject(new Error(`model input must be a Float32Array of ${INPUT_SIZE} values`));
+    }
     return session.run("infer", { [input.name]: x }).then((outputs) => outputs[output.name]);
   };
   model.session = session;

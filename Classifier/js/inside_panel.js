@@ -2,6 +2,7 @@
 // it. Everything comes from the model's explain graph (explain.py, run by classifier.explain): its activations, and
 // which pixels pushed the two likeliest digits; the filters and weight patterns come from the model's current weights.
 // Each picture has a caption and a text alternative that says what it shows in words.
+import { INPUT_SIDE, INPUT_SIZE } from "./models.js";
 
 const REGIONS = [["top left", "top", "top right"], ["left", "middle", "right"], ["lower left", "bottom", "lower right"]];
 const TOP_UNITS = 8;  // MLP: first-layer units shown, the most active first
@@ -53,7 +54,8 @@ function paintMaps(canvas, values, side, columns, gap, max) {
 // "the strokes at the top pushed towards 9 most; those at the lower left pushed against it"
 export function describeAttribution(values, digit) {
   const net = REGIONS.flat().map((where) => ({ where, sum: 0 }));
-  values.forEach((v, i) => { net[3 * Math.min(2, Math.floor(Math.floor(i / 28) / 28 * 3)) + Math.min(2, Math.floor((i % 28) / 28 * 3))].sum += v; });
+  const third = (pixel) => Math.min(2, Math.floor(pixel / INPUT_SIDE * 3));
+  values.forEach((v, i) => { net[3 * third(Math.floor(i / INPUT_SIDE)) + third(i % INPUT_SIDE)].sum += v; });
   const most = net.reduce((a, b) => (b.sum > a.sum ? b : a)), least = net.reduce((a, b) => (b.sum < a.sum ? b : a));
   if (most.sum <= 0) return `No part of the drawing pushed towards ${digit}.`;
   return `The strokes at the ${most.where} pushed towards ${digit} most` + (least.sum < 0 ? `; those at the ${least.where} pushed against it.` : ".");
@@ -94,7 +96,7 @@ export class InsidePanel {
 function build(body, model) {
   body.replaceChildren();
   const attribution = ["first", "second"].map((which) => {
-    const canvas = canvasOf(28, 28, "", 4);
+    const canvas = canvasOf(INPUT_SIDE, INPUT_SIDE, "", 4);
     canvas.id = `attribution-${which}`;
     const f = figure("", canvas);
     f.classList.add("attribution");
@@ -108,7 +110,7 @@ function build(body, model) {
       const ink = Array.from(input, (v) => (v + 1) / 2);
       for (const { which, canvas, caption } of attribution) {
         const digit = outputs[which][0], values = Array.from(outputs[`${which}_attribution`]);
-        paintSigned(canvas, values, 28, 28, ink);
+        paintSigned(canvas, values, INPUT_SIDE, INPUT_SIDE, ink);
         const sentence = describeAttribution(values, digit);
         canvas.setAttribute("aria-label", sentence);
         canvas.dataset.digit = String(digit);
@@ -167,12 +169,12 @@ function strongestMap(values, count) {
 
 function buildMlp(body) {
   const units = Array.from({ length: TOP_UNITS }, () => {
-    const canvas = canvasOf(28, 28, "", 2);
+    const canvas = canvasOf(INPUT_SIDE, INPUT_SIDE, "", 2);
     return { canvas, figure: figure("", canvas) };
   });
   const row = element("div", { className: "inside-row inside-units" }, ...units.map((u) => u.figure));
   row.id = "inside-units";
-  const caption = `The ${TOP_UNITS} first-layer units (of 512) that respond most to this drawing: each one's 28×28 weights, ` +
+  const caption = `The ${TOP_UNITS} first-layer units (of 512) that respond most to this drawing: each one's ${INPUT_SIDE}×${INPUT_SIDE} weights, ` +
     "the pattern it looks for (orange adds, blue subtracts), and how strongly it responds.";
   body.append(element("p", { className: "inside-caption", textContent: caption }), row);
   return (outputs, weights) => {
@@ -181,7 +183,8 @@ function buildMlp(body) {
       const { canvas, figure: f } = units[i];
       // a unit's pattern is its weights: painted again only when another unit takes its place or the model learned
       if (canvas.dataset.unit !== String(unit) || units[i].weights !== weights) {
-        paintSigned(canvas, Array.from(weights["l1.weight"].subarray(unit * 784, (unit + 1) * 784)), 28, 28);
+        const pattern = weights["l1.weight"].subarray(unit * INPUT_SIZE, (unit + 1) * INPUT_SIZE);
+        paintSigned(canvas, Array.from(pattern), INPUT_SIDE, INPUT_SIDE);
       }
       units[i].weights = weights;
       canvas.dataset.unit = String(unit);

@@ -4,6 +4,7 @@
 // Events: "change" (examples, or a model's state, changed), "learned" (detail: model name; its weights are new).
 import { PersonalStore, recordProblem } from "./personal_store.js";
 import { loadReplay, teachingBatches } from "./learning.js";
+import { MODEL_LABELS } from "./models.js";
 
 // A teaching starts no training round that would end later than this after its first round began, so that the
 // corrected prediction shows within about a second even where a round is slow (WebGPU on SwiftShader)
@@ -53,7 +54,7 @@ export class Learner extends EventTarget {
         classifier.setWeights(record.weights);
         learned = record.learned;
       } else {
-        notice = `${problem}, so it was discarded: the ${name.toUpperCase()} model starts from its shipped weights` +
+        notice = `${problem}, so it was discarded: the ${MODEL_LABELS[name]} model starts from its shipped weights` +
           (this.#examples.length ? " and learns your digits again." : ".");
         this.#store?.forgetModel(name).catch(() => {});
       }

@@ -1,8 +1,7 @@
 // The teaching part of the page: the ten "It's a …" buttons, #personal (what the model has learned of the person),
 // #reset-personal and #export-personal, kept in step with the learner (learner.js).
 import { encodeSafetensors } from "./safetensors.js";
-
-const LABELS = { mlp: "MLP", cnn: "CNN" };
+import { MODEL_LABELS } from "./models.js";
 
 export class PersonalPanel {
   #learner;
@@ -27,7 +26,8 @@ export class PersonalPanel {
     learner.addEventListener("learned", ({ detail }) => { this.show(); app.onLearned(detail); });
     learner.addEventListener("error", ({ detail }) => {
       this.show();
-      app.notify(`The ${LABELS[detail]} model could not learn your digit (${learner.error.message}); it will try again when you teach it another.`);
+      app.notify(`The ${MODEL_LABELS[detail]} model could not learn your digit (${learner.error.message}); ` +
+        "it will try again when you teach it another.");
     });
     this.show();
   }
@@ -39,7 +39,7 @@ export class PersonalPanel {
     Object.assign(this.#page.personal.dataset, { state, examples: String(count), backend: this.#learner.lastBackend });
     this.#page.personal.textContent = {
       shipped: "Not taught yet: when it misreads your digit, say which digit it is.",
-      learning: `The ${LABELS[model]} is learning your handwriting… (${digits} so far)`,
+      learning: `The ${MODEL_LABELS[model]} is learning your handwriting… (${digits} so far)`,
       personal: `Learned from ${digits}.`,
     }[state];
     const focused = document.activeElement;

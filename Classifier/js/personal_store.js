@@ -1,6 +1,7 @@
 // Keeps what the page learned of the person across reloads, in this browser's IndexedDB: their examples (shared by both
 // models) and each model's learned weights, with the shipped weights' version they were learned from. What cannot be
 // trusted (damaged records, another schema, weights for other shipped weights) is discarded, and load() says what.
+import { CLASS_COUNT, INPUT_SIZE, MODEL_LABELS } from "./models.js";
 
 const DB_NAME = "digit-classifier-personal", DB_VERSION = 1, FORMAT = 1;
 const EXAMPLES = "examples", MODELS = "models";
@@ -25,8 +26,8 @@ function openDatabase() {
   return request(opening);
 }
 
-const isExample = (e) => e && Number.isInteger(e.id) && e.input instanceof Float32Array && e.input.length === 784 &&
-  e.input.every((v) => v >= -1 && v <= 1) && Number.isInteger(e.label) && e.label >= 0 && e.label <= 9;
+const isExample = (e) => e && Number.isInteger(e.id) && e.input instanceof Float32Array && e.input.length === INPUT_SIZE &&
+  e.input.every((v) => v >= -1 && v <= 1) && Number.isInteger(e.label) && e.label >= 0 && e.label < CLASS_COUNT;
 
 export class PersonalStore {
   #db;
@@ -90,7 +91,7 @@ export class PersonalStore {
 // Why a saved model record cannot be used, or null when it can: `version` and `sizes` ({tensor: bytes}) are those of
 // the shipped weights the model is loaded with.
 export function recordProblem(record, model, version, sizes, exampleCount) {
-  const label = `Your saved ${model.toUpperCase()} model`;
+  const label = `Your saved ${MODEL_LABELS[model]} model`;
   if (record?.format !== FORMAT) return `${label} was saved in another format`;
   if (record.version !== version) return `${label} was learned from other shipped weights (version ${record.version})`;
   if (!Number.isInteger(record.learned) || record.learned < 0 || record.learned > exampleCount) return `${label} was damaged`;
