@@ -5,6 +5,7 @@
 import { PersonalStore, recordProblem } from "./personal_store.js";
 import { loadReplay, teachingBatches } from "./learning.js";
 import { MODEL_LABELS } from "./models.js";
+import { indexOfMax } from "./probabilities.js";
 
 // A teaching starts no training round that would end later than this after its first round began, so that the
 // corrected prediction shows within about a second even where a round is slow (WebGPU on SwiftShader)
@@ -125,7 +126,7 @@ export class Learner extends EventTarget {
         ({ weights, backend } = await classifier.train(teachingBatches(this.#examples.slice(0, newest + 1), newest, replay, recipe, noisePerImage)));
         if (generation !== this.#generation) return classifier.setWeights(null);  // reset while it trained: back to the shipped weights
         const logits = await classifier.predict(example.input);
-        if (logits.indexOf(Math.max(...logits)) === example.label) break;
+        if (indexOfMax(logits) === example.label) break;
         // the person waits for the answer (the mean round so far estimates the next); the example stays among theirs,
         // and later teachings keep learning it
         const elapsed = performance.now() - started;
