@@ -1,3 +1,4 @@
+// @ts-check
 // The page's entry point: wires the drawing, the views, the scheduler and the classifiers together, and holds which
 // model is selected. What touches the page lives in the views (page_elements.js, *_view.js, drawing.js and the
 // panels); when to classify is scheduler.js's, which classifier answers classifier_loads.js's.
@@ -29,6 +30,7 @@ options.notices.forEach(status.addNotice);
 const state = { model: options.model };
 const classifiers = new ClassifierLoads(loadClassifierFor);
 const scheduler = new ClassificationScheduler(classifyLatestDrawing, prediction.showSettled);
+/** @type {{ panel: import("./inside_panel.js").InsidePanel | null, weights: InsideWeights }} */
 const inside = { panel: null, weights: new InsideWeights() };  // panel: null until its module is in
 const drawing = new DrawingSurface(elements.canvas, { onChange: onDrawingChange });
 // What the page has learned of the person, restored from this browser before any model answers; never rejects:
@@ -176,10 +178,11 @@ async function classifyLatestDrawing() {
     const input = toModelInput(drawing.strokes);
     if (input === null) return showEmptyPrediction(model);
     const classifier = await classifiers.get(model);
-    const explaining = inside.panel?.open && prepareInside(classifier);
+    const panel = inside.panel?.open ? inside.panel : null;
+    const explaining = panel !== null && prepareInside(panel, classifier);
     const result = await classify(classifier, input, { explain: explaining });
     const seq = prediction.showPrediction({ model, digit: result.digit, probabilities: result.probabilities, input });
-    if (explaining) inside.panel.show(model, seq, result.outputs, input, await inside.weights.of(classifier));
+    if (panel && explaining) panel.show(model, seq, result.outputs, input, await inside.weights.of(classifier));
     prediction.showTiming(model, result.backend, result.milliseconds);
     if (model === state.model) status.showReady(classifier);
   } catch (error) {
@@ -188,10 +191,10 @@ async function classifyLatestDrawing() {
 }
 
 // Whether the classifier can explain now; if not, its explain graph is fetched and compiled, then the drawing read again.
-function prepareInside(classifier) {
+function prepareInside(panel, classifier) {
   if (classifier.canExplain) return true;
-  inside.panel.showNote("Fetching what the model computes inside…");
-  const showProblem = (error) => inside.panel.showNote(`The inside of the model cannot be shown: ${error.message}`);
+  panel.showNote("Fetching what the model computes inside…");
+  const showProblem = (error) => panel.showNote(`The inside of the model cannot be shown: ${error.message}`);
   classifier.prepareExplain().then(requestClassification, showProblem);
   return false;
 }
