@@ -13,7 +13,8 @@ import { BACKEND_CHOICES, DEFAULT_BACKEND, MODEL_LABELS, MODEL_NAMES } from "./m
 /** @typedef {import("./contracts.js").TrainingResult} TrainingResult */
 /** @typedef {import("./contracts.js").Weights} Weights */
 /** @typedef {{ weights: Weights | null }} Learned  the person's weights, or null for the shipped ones */
-/** @typedef {{ ready(): boolean, prepare(): Promise<void>, run(x: Float32Array): Promise<any> }} Explainer */
+/** @typedef {import("./contracts.js").ExplainOutputs} ExplainOutputs */
+/** @typedef {{ ready(): boolean, prepare(): Promise<void>, run(x: Float32Array): Promise<ExplainOutputs> }} Explainer */
 /**
  * @typedef {object} Engine
  * @property {Backend} backend
@@ -27,6 +28,7 @@ import { BACKEND_CHOICES, DEFAULT_BACKEND, MODEL_LABELS, MODEL_NAMES } from "./m
  */
 
 const weightsUrl = (name) => new URL(`../${name}/${name}.webgpu.safetensors`, import.meta.url);
+/** @returns {Promise<import("./contracts.js").TrainModule>} */
 const trainModule = (name) => import(`../${name}/${name}.train.js`);
 const SAME_RESULTS = "the same results, a little slower";
 
@@ -50,6 +52,7 @@ function openGpu() {
 // engine made later (the WebGPU one, or a new one after a lost GPU) starts from.
 /** @param {ModelName} name @param {Learned} learned @returns {Promise<Engine>} */
 async function cpuEngine(name, learned) {
+  /** @type {import("./contracts.js").CpuModelModule} */
   const { load, weightsVersion } = await import(`../${name}/${name}.cpu.js`);
   const model = await load(weightsUrl(name));
   if (learned.weights) model.session.writeState(learned.weights);
@@ -69,6 +72,7 @@ async function cpuEngine(name, learned) {
 
 /** @param {ModelName} name @param {GPUDevice} device @param {Learned} learned @returns {Promise<Engine>} */
 async function webgpuEngine(name, device, learned) {
+  /** @type {import("./contracts.js").WebgpuModelModule} */
   const { load, weightsVersion } = await import(`../${name}/${name}.js`);
   async function open(device) {
     const run = await load(device, weightsUrl(name));
@@ -110,7 +114,7 @@ async function webgpuEngine(name, device, learned) {
     if (fresh) await resetOptimizer(session);
     let last;
     for (const [i, batch] of batches.entries()) last = session.run("train", batch, { read: i === batches.length - 1 });
-    const { loss } = await last;  // the steps before it only queue their work
+    const { loss } = /** @type {import("./contracts.js").Tensors} */ (await last);  // the steps before it only queue their work
     return { losses: [loss[0]], weights: await session.readState(weightNames), backend: "webgpu" };
   }
   async function addTraining(session) {
@@ -140,14 +144,18 @@ function explainer(name, session, target) {
   const prepare = () => {
     if (adding?.session !== session()) {
       const current = session();
-      const added = import(`../${name}/${name}.explain.js`)
+      const added = /** @type {Promise<import("./contracts.js").ExplainModule>} */ (import(`../${name}/${name}.explain.js`))
         .then(({ graphs, wasm }) => current.addGraph("explain", graphs[target], target === "wasm" ? wasm : undefined));
       adding = { session: current, done: added };
       adding.done.catch(() => { adding = null; });  // tried again at the next request
     }
     return /** @type {{ done: Promise<void> }} */ (adding).done;
   };
-  return { ready: () => session().hasGraph("explain"), prepare, run: async (x) => { await prepare(); return session().run("explain", { x }); } };
+  const run = async (x) => {
+    await prepare();
+    return /** @type {ExplainOutputs} */ (await session().run("explain", { x }));
+  };
+  return { ready: () => session().hasGraph("explain"), prepare, run };
 }
 
 const filled = (spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1)).fill(spec.init);

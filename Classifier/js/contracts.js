@@ -81,7 +81,7 @@
  * @property {Backend} backend
  * @property {(tensors: Tensors) => void} writeState
  * @property {(name: string) => boolean} hasState
- * @property {(names: string[]) => Promise<Tensors>} readState
+ * @property {(names: string[]) => Promise<Weights>} readState
  * @property {(key: string, graph: any, prepared?: any) => Promise<void>} addGraph
  *   the third argument is the graph's compiled kernels: WebGPU pipelines being compiled, or a WebAssembly module or
  *   its URL

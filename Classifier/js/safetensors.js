@@ -32,7 +32,11 @@ function readHeader(buffer, source) {
   catch { throw new Error(`${source}: the header is not valid JSON`); }
 }
 
-// expected: {tensorName: byteSize}. Returns {tensorName: Float32Array}.
+/**
+ * The tensors `expected` names, each checked to be F32 of its size in bytes, from the file's bytes (`source` names it in errors).
+ * @param {ArrayBuffer} buffer @param {Record<string, number>} expected @param {string | URL} source
+ * @returns {Record<string, Float32Array>}
+ */
 export function parseSafetensors(buffer, expected, source) {
   const [header, dataStart] = readHeader(buffer, source);
   const dataBytes = buffer.byteLength - dataStart, tensors = {};

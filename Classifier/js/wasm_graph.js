@@ -9,6 +9,7 @@ import { ARRAYS, checkedInput, modelFunction, weightSizes } from "./graph_io.js"
 /** @typedef {import("./contracts.js").Model} Model */
 /** @typedef {import("./contracts.js").Tensors} Tensors */
 /** @typedef {import("./contracts.js").WasmGraph} WasmGraph */
+/** @typedef {import("./contracts.js").Weights} Weights */
 
 const ALIGN = 64, PAGE = 65536;
 
@@ -59,13 +60,13 @@ export class WasmSession {
   /** @param {string} name */
   hasState(name) { return this.#state.has(name); }
 
-  /** @param {string[]} names @returns {Promise<Tensors>} */
+  /** @param {string[]} names @returns {Promise<Weights>} (its state is F32 unless written otherwise) */
   async readState(names) {
-    return Object.fromEntries(names.map((name) => {
+    return /** @type {Weights} */ (Object.fromEntries(names.map((name) => {
       const held = this.#state.get(name);
       if (!held) throw new Error(`no state "${name}" in this session`);
       return [name, this.#view(held.dtype, held.offset, held.size).slice()];
-    }));
+    })));
   }
 
   // Adds `graph` under `key` with its WebAssembly module (a URL, or a compiled WebAssembly.Module); its state first.
