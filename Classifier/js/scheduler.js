@@ -7,7 +7,7 @@
 // end, part of the page's automation contract: performance.getEntriesByName("classify") shows that no two overlap,
 // and how long each took.
 
-export const CLASSIFY_MEASURE = "classify";
+const CLASSIFY_MEASURE = "classify";
 
 export class ClassificationScheduler {
   #classify;
