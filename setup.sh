@@ -10,7 +10,7 @@ command -v clang >/dev/null || missing+=(clang)                      # tinygrad'
 command -v wasm-ld >/dev/null || missing+=(lld)                      # links the WebAssembly kernels export_webgpu.py builds
 compgen -G "/usr/share/vulkan/icd.d/lvp_icd*.json" >/dev/null || missing+=(mesa-vulkan-drivers)  # Dawn's Vulkan without a GPU
 command -v chromium >/dev/null || missing+=(chromium)                 # the browser tests drive it
-command -v npm >/dev/null || missing+=(npm)                           # installs axe-core, which the accessibility tests inject
+command -v npm >/dev/null || missing+=(npm)                           # installs the tests' axe-core (injected by the accessibility tests) and ESLint
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)  # Debian's own python3 ships venv apart
 if (( ${#missing[@]} )); then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo); else

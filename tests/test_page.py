@@ -227,18 +227,27 @@ BURST = """async (strokes) => {
   return moves;
 }"""
 
+def classify_measures_since(page, since:float) -> list[dict]:
+  """The page's "classify" User Timing measures (one per computation, see js/scheduler.js) that began at `since` or
+  later, in order: [{start, end}] in ms of performance.now()."""
+  return page.evaluate("""(since) => performance.getEntriesByName("classify", "measure")
+    .filter((m) => m.startTime >= since).map((m) => ({start: m.startTime, end: m.startTime + m.duration}))""", since)
+
 def test_burst_of_fast_strokes_settles_on_the_final_drawing(fresh):
   side = fresh.locator("#canvas").evaluate("el => el.clientWidth")
   strokes = []
   for i in range(300):  # short zig-zags all over the canvas
     x, y = side * (0.1 + 0.8 * (i * 37 % 100) / 100), side * (0.1 + 0.8 * (i * 61 % 100) / 100)
     strokes.append([(x, y), (x + 6, y + 3), (x + 12, y - 2), (x + 18, y + 4)])
-  seq_before = int(prediction(fresh)["seq"])
+  seq_before, since = int(prediction(fresh)["seq"]), fresh.evaluate("performance.now()")
   moves = fresh.evaluate(BURST, strokes)
   final = wait_for_prediction(fresh, "cnn", seq_before)
-  predictions_shown = int(final["seq"]) - seq_before
-  print(f"burst: {moves} moves in {len(strokes)} strokes -> {predictions_shown} predictions shown")
-  assert 1 <= predictions_shown < moves / 4
+  measures = classify_measures_since(fresh, since)
+  print(f"burst: {moves} moves in {len(strokes)} strokes -> {len(measures)} computations")
+  # One computation in flight at a time: each starts only once the one before has ended (the end is computed as
+  # start + duration, which may round a hair above the next start).
+  assert measures and all(later["start"] >= earlier["end"] - 1e-6 for earlier, later in zip(measures, measures[1:]))
+  assert len(measures) == int(final["seq"]) - seq_before  # every computation showed its prediction
   # The shown prediction is the one for the finished drawing: classifying the same drawing again gives the same.
   select_model(fresh, "mlp")
   again = select_model(fresh, "cnn")

@@ -1,16 +1,39 @@
+// @ts-check
 // One entry point for the page: loadClassifier(name) gives a predict(input) -> logits on WebGPU, or on the CPU when the
 // browser has no usable WebGPU or while its WebGPU model is still being prepared, from one download of the weights;
 // and train(batches), which fine-tunes the model on the backend it runs on, with the graphs export_webgpu.py generated.
 import { shareDownload } from "./safetensors.js";
 import { trainInWorker } from "./training_client.js";
+import { BACKEND_CHOICES, DEFAULT_BACKEND, MODEL_LABELS, MODEL_NAMES } from "./models.js";
 
-export const MODEL_NAMES = ["mlp", "cnn"];
-const BACKENDS = ["auto", "webgpu", "cpu"];
+/** @typedef {import("./contracts.js").Backend} Backend */
+/** @typedef {import("./contracts.js").ModelName} ModelName */
+/** @typedef {import("./contracts.js").Session} Session */
+/** @typedef {import("./contracts.js").TrainingBatch} TrainingBatch */
+/** @typedef {import("./contracts.js").TrainingResult} TrainingResult */
+/** @typedef {import("./contracts.js").Weights} Weights */
+/** @typedef {{ weights: Weights | null }} Learned  the person's weights, or null for the shipped ones */
+/** @typedef {import("./contracts.js").ExplainOutputs} ExplainOutputs */
+/** @typedef {{ ready(): boolean, prepare(): Promise<void>, run(x: Float32Array): Promise<ExplainOutputs> }} Explainer */
+/**
+ * @typedef {object} Engine
+ * @property {Backend} backend
+ * @property {(x: Float32Array) => Promise<Float32Array>} predict
+ * @property {(batches: TrainingBatch[], fresh: boolean) => Promise<TrainingResult>} train
+ * @property {Weights} shipped
+ * @property {Session} session
+ * @property {string} version
+ * @property {Explainer} explainer
+ * @property {GPUDevice} [device]
+ */
+
 const weightsUrl = (name) => new URL(`../${name}/${name}.webgpu.safetensors`, import.meta.url);
+/** @returns {Promise<import("./contracts.js").TrainModule>} */
 const trainModule = (name) => import(`../${name}/${name}.train.js`);
 const SAME_RESULTS = "the same results, a little slower";
 
-let gpu = null;  // Promise<{device, reason}>, shared by both models; cleared when the device is lost
+/** @type {Promise<{ device: GPUDevice | null, reason: string | null }> | null} */
+let gpu = null;  // shared by both models; cleared when the device is lost
 function openGpu() {
   gpu ??= (async () => {
     if (!navigator.gpu) return { device: null, reason: "this browser has no WebGPU" };
@@ -27,16 +50,29 @@ function openGpu() {
 // An engine runs one model on one backend: {backend, predict, train, shipped, session}; the classifier answers through
 // one at a time. `learned` is the classifier's {weights}: the person's weights, or null for the shipped ones, which an
 // engine made later (the WebGPU one, or a new one after a lost GPU) starts from.
+/** @param {ModelName} name @param {Learned} learned @returns {Promise<Engine>} */
 async function cpuEngine(name, learned) {
+  /** @type {import("./contracts.js").CpuModelModule} */
   const { load, weightsVersion } = await import(`../${name}/${name}.cpu.js`);
   const model = await load(weightsUrl(name));
   if (learned.weights) model.session.writeState(learned.weights);
-  return { backend: "cpu", predict: model, shipped: model.weights, session: model.session, version: weightsVersion,
-           explainer: explainer(name, () => model.session, "wasm"),
-           train: async (batches, fresh) => ({ ...await trainInWorker(name, model.session, Object.keys(model.weights), batches, fresh), backend: "cpu" }) };
+  return {
+    backend: "cpu",
+    predict: model,
+    shipped: model.weights,
+    session: model.session,
+    version: weightsVersion,
+    explainer: explainer(name, () => model.session, "wasm"),
+    train: async (batches, fresh) => {
+      const trained = await trainInWorker(name, model.session, Object.keys(model.weights), batches, fresh);
+      return { ...trained, backend: "cpu" };
+    },
+  };
 }
 
+/** @param {ModelName} name @param {GPUDevice} device @param {Learned} learned @returns {Promise<Engine>} */
 async function webgpuEngine(name, device, learned) {
+  /** @type {import("./contracts.js").WebgpuModelModule} */
   const { load, weightsVersion } = await import(`../${name}/${name}.js`);
   async function open(device) {
     const run = await load(device, weightsUrl(name));
@@ -61,19 +97,24 @@ async function webgpuEngine(name, device, learned) {
   }
   // The first training compiles the training pipelines (seconds on a software GPU); meanwhile that job runs on the
   // CPU, from and back into the GPU's weights, so that teaching answers as fast as the first prediction did.
-  let compiling = null;  // {session, ready: Promise}
+  /** @type {{ session: Session, ready: Promise<void> } | null} */
+  let compiling = null;
+  /** @param {TrainingBatch[]} batches @param {boolean} fresh @returns {Promise<TrainingResult>} */
   async function train(batches, fresh) {
     if (current.lost) await reopen();
     const { session } = current.run, weightNames = Object.keys(current.run.weights);
     if (!session.hasGraph("train")) {
-      if (compiling?.session !== session) compiling = { session, ready: addTraining(session) };
-      compiling.ready.catch(() => { compiling = null; });  // tried again at the next training
+      if (compiling?.session !== session) {
+        const started = { session, ready: addTraining(session) };
+        started.ready.catch(() => { if (compiling === started) compiling = null; });  // tried again at the next training
+        compiling = started;
+      }
       return { ...await trainInWorker(name, session, weightNames, batches, true), backend: "cpu" };
     }
     if (fresh) await resetOptimizer(session);
     let last;
     for (const [i, batch] of batches.entries()) last = session.run("train", batch, { read: i === batches.length - 1 });
-    const { loss } = await last;  // the steps before it only queue their work
+    const { loss } = /** @type {import("./contracts.js").Tensors} */ (await last);  // the steps before it only queue their work
     return { losses: [loss[0]], weights: await session.readState(weightNames), backend: "webgpu" };
   }
   async function addTraining(session) {
@@ -83,34 +124,50 @@ async function webgpuEngine(name, device, learned) {
   async function resetOptimizer(session) {
     for (const s of (await trainModule(name)).state) if (s.init !== "weights") session.writeState({ [s.name]: filled(s) });
   }
-  return { backend: "webgpu", predict, train, version: weightsVersion, explainer: explainer(name, () => current.run.session, "webgpu"),
-           get shipped() { return current.run.weights; },
-           get session() { return current.run.session; }, get device() { return current.device; } };
+  return {
+    backend: "webgpu",
+    predict,
+    train,
+    version: weightsVersion,
+    explainer: explainer(name, () => current.run.session, "webgpu"),
+    get shipped() { return current.run.weights; },
+    get session() { return current.run.session; },
+    get device() { return current.device; },
+  };
 }
 
 // The explain graph (explain.py) on an engine's session, added when first asked for: {ready(), prepare(), run(x)}.
+/** @param {ModelName} name @param {() => Session} session @param {"webgpu" | "wasm"} target @returns {Explainer} */
 function explainer(name, session, target) {
-  let adding = null;  // {session, done: Promise}
+  /** @type {{ session: Session, done: Promise<void> } | null} */
+  let adding = null;
   const prepare = () => {
     if (adding?.session !== session()) {
       const current = session();
-      adding = { session: current, done: import(`../${name}/${name}.explain.js`).then(({ graphs, wasm }) => current.addGraph("explain", graphs[target], target === "wasm" ? wasm : undefined)) };
+      const added = /** @type {Promise<import("./contracts.js").ExplainModule>} */ (import(`../${name}/${name}.explain.js`))
+        .then(({ graphs, wasm }) => current.addGraph("explain", graphs[target], target === "wasm" ? wasm : undefined));
+      adding = { session: current, done: added };
       adding.done.catch(() => { adding = null; });  // tried again at the next request
     }
-    return adding.done;
+    return /** @type {{ done: Promise<void> }} */ (adding).done;
   };
-  return { ready: () => session().hasGraph("explain"), prepare, run: async (x) => { await prepare(); return session().run("explain", { x }); } };
+  const run = async (x) => {
+    await prepare();
+    return /** @type {ExplainOutputs} */ (await session().run("explain", { x }));
+  };
+  return { ready: () => session().hasGraph("explain"), prepare, run };
 }
 
 const filled = (spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1)).fill(spec.init);
 
 // {engine} on WebGPU, or {notice} saying why the model stays on the CPU: never a rejection, since by then the CPU
 // engine is answering and the page must go on.
+/** @param {ModelName} name @param {Learned} learned @returns {Promise<{ engine?: Engine, notice?: string }>} */
 async function tryWebgpu(name, learned) {
   const { device, reason } = await openGpu().catch((error) => ({ device: null, reason: error.message }));
   if (!device) return { notice: `WebGPU is not available (${reason}), so the digits are recognised on the CPU: ${SAME_RESULTS}.` };
   try { return { engine: await webgpuEngine(name, device, learned) }; } catch (error) {
-    return { notice: `WebGPU could not run the ${name.toUpperCase()} model (${error.message}), so it runs on the CPU: ${SAME_RESULTS}.` };
+    return { notice: `WebGPU could not run the ${MODEL_LABELS[name]} model (${error.message}), so it runs on the CPU: ${SAME_RESULTS}.` };
   }
 }
 
@@ -123,10 +180,13 @@ class Classifier extends EventTarget {
   #engine;
   #learned;
   #fresh = true;  // the next training starts the optimizer afresh
+  /** @param {ModelName} name @param {Engine} engine @param {Learned} learned */
   constructor(name, engine, learned) {
     super();
     this.name = name;
+    /** @type {string | null} */
     this.notice = null;
+    /** @type {Backend | null} */
     this.pendingBackend = null;
     this.#engine = engine;
     this.#learned = learned;
@@ -140,6 +200,7 @@ class Classifier extends EventTarget {
   // One fine-tuning step per batch ({x, y, noise}, see learning.js) on the current backend, then predict() uses the
   // weights it learned. Resolves to {losses, weights, backend}: the loss of the last step at least, the new weights,
   // and the backend that computed them (the CPU while WebGPU compiles its training pipelines).
+  /** @param {TrainingBatch[]} batches @returns {Promise<TrainingResult>} */
   async train(batches) {
     const engine = this.#engine, fresh = this.#fresh;
     this.#fresh = false;
@@ -151,6 +212,7 @@ class Classifier extends EventTarget {
 
   // The person's weights ({name: Float32Array}, as train() gives them), or null for the shipped ones; the optimizer
   // starts afresh at the next train().
+  /** @param {Weights | null} weights */
   setWeights(weights) {
     this.#learned.weights = weights;
     this.#fresh = true;
@@ -158,14 +220,17 @@ class Classifier extends EventTarget {
   }
 
   // {name: Float32Array}: the weights predict() uses now (all of them, or those named)
+  /** @param {string[]} [names] @returns {Promise<Weights>} */
   readWeights(names = Object.keys(this.#engine.shipped)) { return this.#engine.session.readState(names); }
 
   // What the inside-the-model panel shows of input x (explain.py): {logits, the model's activations, first, second,
   // first_attribution, second_attribution}, from the same weights as predict(); its graph is fetched when first needed.
+  /** @param {Float32Array} x */
   explain(x) { return this.#engine.explainer.run(x); }
   get canExplain() { return this.#engine.explainer.ready(); }   // explain() would not wait for a download or a compile
   prepareExplain() { return this.#engine.explainer.prepare(); }
 
+  /** @param {Promise<{ engine?: Engine, notice?: string }>} attempt */
   moveToWebgpuWhenReady(attempt) {
     this.pendingBackend = "webgpu";
     attempt.then(({ engine, notice }) => {
@@ -174,7 +239,7 @@ class Classifier extends EventTarget {
         if (this.#learned.weights) engine.session.writeState(this.#learned.weights);
         this.#engine = engine;
         this.#fresh = true;
-      } else this.notice = notice;
+      } else this.notice = notice ?? null;
       this.dispatchEvent(new Event(engine ? "backendchange" : "notice"));
     });
   }
@@ -182,8 +247,9 @@ class Classifier extends EventTarget {
 
 // Answers on whichever engine is ready first, normally the CPU one (WebGPU compiles its pipelines meanwhile), and moves
 // to WebGPU when that is ready. Both engines read the same download.
+/** @param {ModelName} name */
 async function autoClassifier(name) {
-  const download = shareDownload(weightsUrl(name)), learned = { weights: null };
+  const download = shareDownload(weightsUrl(name)), learned = /** @type {Learned} */ ({ weights: null });
   const onCpu = cpuEngine(name, learned), attempt = tryWebgpu(name, learned);
   attempt.then(download.release);
   const first = await Promise.race([onCpu, attempt.then(({ engine }) => engine ?? onCpu)]);
@@ -192,10 +258,15 @@ async function autoClassifier(name) {
   return classifier;
 }
 
-export async function loadClassifier(name, { backend = "auto" } = {}) {
+/**
+ * @param {ModelName} name
+ * @param {{ backend?: import("./contracts.js").BackendChoice }} [options]
+ * @returns {Promise<import("./contracts.js").Classifier>}
+ */
+export async function loadClassifier(name, { backend = DEFAULT_BACKEND } = {}) {
   if (!MODEL_NAMES.includes(name)) throw new Error(`unknown model "${name}": expected ${MODEL_NAMES.join(" or ")}`);
-  if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${backend}": expected ${BACKENDS.join(", ")}`);
-  const learned = { weights: null };
+  if (!BACKEND_CHOICES.includes(backend)) throw new Error(`unknown backend "${backend}": expected ${BACKEND_CHOICES.join(", ")}`);
+  const learned = /** @type {Learned} */ ({ weights: null });
   if (backend === "cpu") return new Classifier(name, await cpuEngine(name, learned), learned);
   if (backend === "auto") return autoClassifier(name);
   const { device, reason } = await openGpu();

@@ -21,11 +21,11 @@ export class DrawingSurface {
   #activeStroke = null;
   #renderPending = false;
   #activePointerId = null;
-  #canvasOrigin = {left: 0, top: 0};
+  #canvasOrigin = { left: 0, top: 0 };
   #playing = null;  // the play() in progress, which a stroke, undo or clear stops
 
   /** onChange(strokes) is called on every change: each move while drawing, stroke end, undo and clear. */
-  constructor(canvas, {onChange}) {
+  constructor(canvas, { onChange }) {
     this.#canvas = canvas;
     this.#context = canvas.getContext("2d");
     this.#onChange = onChange;
@@ -68,12 +68,12 @@ export class DrawingSurface {
   /** Draws `strokes` (arrays of [x, y] points, 0..1 of the canvas side) with the pen as a hand would: point after point,
    * `pointsPerSecond` of them, a pause between strokes; every change is reported like a drawn one. Resolves when done,
    * or early when the person starts a stroke or clears or undoes (the digit is then left as far as it got). */
-  async play(strokes, {pointsPerSecond = 150, pause = 0.15} = {}) {
+  async play(strokes, { pointsPerSecond = 150, pause = 0.15 } = {}) {
     const playing = this.#playing = {};
     const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
     for (const points of strokes) {
       if (this.#playing !== playing || this.#activePointerId !== null) break;
-      const stroke = {tool: "pen", width: this.#widthOf("pen"), points: []};
+      const stroke = { tool: "pen", width: this.#widthOf("pen"), points: [] };
       this.#strokes.push(stroke);
       const start = performance.now();
       while (stroke.points.length < points.length) {
@@ -100,7 +100,7 @@ export class DrawingSurface {
     this.#activePointerId = event.pointerId;
     this.#canvasOrigin = this.#contentOrigin();
     const tool = event.button === PEN_ERASER_BUTTON ? "eraser" : this.#tool;
-    this.#activeStroke = {tool, width: this.#widthOf(tool), points: [this.#pointOf(event)]};
+    this.#activeStroke = { tool, width: this.#widthOf(tool), points: [this.#pointOf(event)] };
     this.#strokes.push(this.#activeStroke);
     this.#renderSoon();
     this.#onChange(this.#strokes);
@@ -134,7 +134,7 @@ export class DrawingSurface {
 
   #contentOrigin() {
     const box = this.#canvas.getBoundingClientRect();
-    return {left: box.left + this.#canvas.clientLeft, top: box.top + this.#canvas.clientTop};
+    return { left: box.left + this.#canvas.clientLeft, top: box.top + this.#canvas.clientTop };
   }
 
   // Pointer capture keeps reporting positions outside the canvas; they are clamped to its edge so that the
@@ -163,7 +163,7 @@ export class DrawingSurface {
     query.addEventListener("change", () => {
       this.#fitToLayout();
       this.#refitWhenPixelRatioChanges();
-    }, {once: true});
+    }, { once: true });
   }
 
   // The whole drawing is redrawn, at most once a frame: drawing only each new segment would darken the
@@ -191,7 +191,7 @@ function scaleStrokes(strokes, factor) {
 }
 
 // The eraser removes ink (destination-out) so the page background shows through, exactly like removing pen strokes.
-function drawStroke(context, {tool, width, points}) {
+function drawStroke(context, { tool, width, points }) {
   context.globalCompositeOperation = tool === "eraser" ? "destination-out" : "source-over";
   context.strokeStyle = context.fillStyle = INK_COLOR;
   context.lineWidth = width;

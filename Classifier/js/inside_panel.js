@@ -2,6 +2,7 @@
 // it. Everything comes from the model's explain graph (explain.py, run by classifier.explain): its activations, and
 // which pixels pushed the two likeliest digits; the filters and weight patterns come from the model's current weights.
 // Each picture has a caption and a text alternative that says what it shows in words.
+import { INPUT_SIDE, INPUT_SIZE } from "./models.js";
 
 const REGIONS = [["top left", "top", "top right"], ["left", "middle", "right"], ["lower left", "bottom", "lower right"]];
 const TOP_UNITS = 8;  // MLP: first-layer units shown, the most active first
@@ -53,7 +54,8 @@ function paintMaps(canvas, values, side, columns, gap, max) {
 // "the strokes at the top pushed towards 9 most; those at the lower left pushed against it"
 export function describeAttribution(values, digit) {
   const net = REGIONS.flat().map((where) => ({ where, sum: 0 }));
-  values.forEach((v, i) => { net[3 * Math.min(2, Math.floor(Math.floor(i / 28) / 28 * 3)) + Math.min(2, Math.floor((i % 28) / 28 * 3))].sum += v; });
+  const third = (pixel) => Math.min(2, Math.floor(pixel / INPUT_SIDE * 3));
+  values.forEach((v, i) => { net[3 * third(Math.floor(i / INPUT_SIDE)) + third(i % INPUT_SIDE)].sum += v; });
   const most = net.reduce((a, b) => (b.sum > a.sum ? b : a)), least = net.reduce((a, b) => (b.sum < a.sum ? b : a));
   if (most.sum <= 0) return `No part of the drawing pushed towards ${digit}.`;
   return `The strokes at the ${most.where} pushed towards ${digit} most` + (least.sum < 0 ? `; those at the ${least.where} pushed against it.` : ".");
@@ -61,11 +63,9 @@ export function describeAttribution(values, digit) {
 
 export class InsidePanel {
   #section;
-  #toggle;
   #built = null;  // {model, update(outputs, input, weights)}
   constructor(section, toggle, onToggle) {
     this.#section = section;
-    this.#toggle = toggle;
     toggle.addEventListener("click", () => {
       const open = toggle.getAttribute("aria-expanded") !== "true";
       toggle.setAttribute("aria-expanded", String(open));
@@ -87,7 +87,8 @@ export class InsidePanel {
   show(model, seq, outputs, input, weights) {
     if (this.#built?.model !== model) this.#built = build(this.#section.querySelector(".inside-body"), model);
     this.#built.update(outputs, input, weights);
-    Object.assign(this.#section.dataset, { state: "shown", model, seq: String(seq), first: String(outputs.first[0]), second: String(outputs.second[0]) });
+    const [first, second] = [String(outputs.first[0]), String(outputs.second[0])];
+    Object.assign(this.#section.dataset, { state: "shown", model, seq: String(seq), first, second });
     this.#section.querySelector(".inside-note").textContent = "";
   }
 }
@@ -95,7 +96,7 @@ export class InsidePanel {
 function build(body, model) {
   body.replaceChildren();
   const attribution = ["first", "second"].map((which) => {
-    const canvas = canvasOf(28, 28, "", 4);
+    const canvas = canvasOf(INPUT_SIDE, INPUT_SIDE, "", 4);
     canvas.id = `attribution-${which}`;
     const f = figure("", canvas);
     f.classList.add("attribution");
@@ -109,7 +110,7 @@ function build(body, model) {
       const ink = Array.from(input, (v) => (v + 1) / 2);
       for (const { which, canvas, caption } of attribution) {
         const digit = outputs[which][0], values = Array.from(outputs[`${which}_attribution`]);
-        paintSigned(canvas, values, 28, 28, ink);
+        paintSigned(canvas, values, INPUT_SIDE, INPUT_SIDE, ink);
         const sentence = describeAttribution(values, digit);
         canvas.setAttribute("aria-label", sentence);
         canvas.dataset.digit = String(digit);
@@ -130,9 +131,13 @@ function buildCnn(body) {
   const conv1 = mapsFigure(8, 13, 4, "What the 8 first-layer filters find in the drawing (13×13 each, darker is stronger).", 3);
   const conv2 = mapsFigure(16, 5, 8, "What the 16 second-layer filters find in those maps (5×5 each): the dense layer reads these.", 4);
   // wider than tall, one column per second-layer filter: it fits the panel's column without a long scroll
-  const filters = canvasOf(16 * 4 - 1, 5 + 8 * 4 - 1, "The learned 3×3 filters: the first layer's 8, then each second-layer filter's 8 weights over the first layer's maps");
-  const filterFigure = figure("The learned 3×3 filters: the first layer's 8 (top row), then each second-layer filter's 8 (one column each); orange adds, blue subtracts.", filters);
-  conv1.canvas.id = "inside-conv1"; conv2.canvas.id = "inside-conv2"; filters.id = "inside-filters";
+  const filtersLabel = "The learned 3×3 filters: the first layer's 8, then each second-layer filter's 8 weights over the first layer's maps";
+  const filters = canvasOf(16 * 4 - 1, 5 + 8 * 4 - 1, filtersLabel);
+  const filterFigure = figure("The learned 3×3 filters: the first layer's 8 (top row), then each second-layer filter's 8 (one column each); " +
+    "orange adds, blue subtracts.", filters);
+  conv1.canvas.id = "inside-conv1";
+  conv2.canvas.id = "inside-conv2";
+  filters.id = "inside-filters";
   body.append(element("div", { className: "inside-row" }, conv1.figure, conv2.figure, filterFigure));
   let painted = null;  // the weights the filters show: the same object until the model learns
   return (outputs, weights) => {
@@ -151,28 +156,36 @@ function paintFilters(canvas, weights) {
   const c1 = weights["c1.weight"], c2 = weights["c2.weight"];
   canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
   for (let f = 0; f < 8; f++) paintSigned(canvas, Array.from(c1.subarray(f * 9, f * 9 + 9)), 3, 3, null, f * 4, 0);
-  for (let f = 0; f < 16; f++) for (let c = 0; c < 8; c++) paintSigned(canvas, Array.from(c2.subarray((f * 8 + c) * 9, (f * 8 + c) * 9 + 9)), 3, 3, null, f * 4, 5 + c * 4);
+  for (let f = 0; f < 16; f++) {
+    for (let c = 0; c < 8; c++) paintSigned(canvas, Array.from(c2.subarray((f * 8 + c) * 9, (f * 8 + c) * 9 + 9)), 3, 3, null, f * 4, 5 + c * 4);
+  }
 }
 
 function strongestMap(values, count) {
-  const size = values.length / count, totals = Array.from({ length: count }, (_, m) => values.subarray(m * size, (m + 1) * size).reduce((a, b) => a + b, 0));
+  const size = values.length / count;
+  const totals = Array.from({ length: count }, (_, m) => values.subarray(m * size, (m + 1) * size).reduce((a, b) => a + b, 0));
   return totals.indexOf(Math.max(...totals));
 }
 
 function buildMlp(body) {
   const units = Array.from({ length: TOP_UNITS }, () => {
-    const canvas = canvasOf(28, 28, "", 2);
+    const canvas = canvasOf(INPUT_SIDE, INPUT_SIDE, "", 2);
     return { canvas, figure: figure("", canvas) };
   });
   const row = element("div", { className: "inside-row inside-units" }, ...units.map((u) => u.figure));
   row.id = "inside-units";
-  body.append(element("p", { className: "inside-caption", textContent: `The ${TOP_UNITS} first-layer units (of 512) that respond most to this drawing: each one's 28×28 weights, the pattern it looks for (orange adds, blue subtracts), and how strongly it responds.` }), row);
+  const caption = `The ${TOP_UNITS} first-layer units (of 512) that respond most to this drawing: each one's ${INPUT_SIDE}×${INPUT_SIDE} weights, ` +
+    "the pattern it looks for (orange adds, blue subtracts), and how strongly it responds.";
+  body.append(element("p", { className: "inside-caption", textContent: caption }), row);
   return (outputs, weights) => {
     const hidden = outputs.hidden, order = Array.from(hidden.keys()).sort((a, b) => hidden[b] - hidden[a]).slice(0, TOP_UNITS);
     order.forEach((unit, i) => {
       const { canvas, figure: f } = units[i];
       // a unit's pattern is its weights: painted again only when another unit takes its place or the model learned
-      if (canvas.dataset.unit !== String(unit) || units[i].weights !== weights) paintSigned(canvas, Array.from(weights["l1.weight"].subarray(unit * 784, (unit + 1) * 784)), 28, 28);
+      if (canvas.dataset.unit !== String(unit) || units[i].weights !== weights) {
+        const pattern = weights["l1.weight"].subarray(unit * INPUT_SIZE, (unit + 1) * INPUT_SIZE);
+        paintSigned(canvas, Array.from(pattern), INPUT_SIDE, INPUT_SIDE);
+      }
       units[i].weights = weights;
       canvas.dataset.unit = String(unit);
       canvas.setAttribute("aria-label", `Unit ${unit}: the weight pattern it looks for; it responds ${hidden[unit].toFixed(2)} to this drawing.`);

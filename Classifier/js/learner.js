@@ -4,6 +4,8 @@
 // Events: "change" (examples, or a model's state, changed), "learned" (detail: model name; its weights are new).
 import { PersonalStore, recordProblem } from "./personal_store.js";
 import { loadReplay, teachingBatches } from "./learning.js";
+import { MODEL_LABELS } from "./models.js";
+import { indexOfMax } from "./probabilities.js";
 
 // A teaching starts no training round that would end later than this after its first round began, so that the
 // corrected prediction shows within about a second even where a round is slow (WebGPU on SwiftShader)
@@ -53,7 +55,7 @@ export class Learner extends EventTarget {
         classifier.setWeights(record.weights);
         learned = record.learned;
       } else {
-        notice = `${problem}, so it was discarded: the ${name.toUpperCase()} model starts from its shipped weights` +
+        notice = `${problem}, so it was discarded: the ${MODEL_LABELS[name]} model starts from its shipped weights` +
           (this.#examples.length ? " and learns your digits again." : ".");
         this.#store?.forgetModel(name).catch(() => {});
       }
@@ -124,7 +126,7 @@ export class Learner extends EventTarget {
         ({ weights, backend } = await classifier.train(teachingBatches(this.#examples.slice(0, newest + 1), newest, replay, recipe, noisePerImage)));
         if (generation !== this.#generation) return classifier.setWeights(null);  // reset while it trained: back to the shipped weights
         const logits = await classifier.predict(example.input);
-        if (logits.indexOf(Math.max(...logits)) === example.label) break;
+        if (indexOfMax(logits) === example.label) break;
         // the person waits for the answer (the mean round so far estimates the next); the example stays among theirs,
         // and later teachings keep learning it
         const elapsed = performance.now() - started;
@@ -134,7 +136,8 @@ export class Learner extends EventTarget {
       this.lastBackend = backend;
       this.#dispatch("learned", name);
     }
-    if (weights && generation === this.#generation) await this.#store?.saveModel(name, classifier.weightsVersion, model.learned, weights).catch(() => {});
+    if (!weights || generation !== this.#generation) return;
+    await this.#store?.saveModel(name, classifier.weightsVersion, model.learned, weights).catch(() => {});
   }
 
   #dispatch(type, model = null) { this.dispatchEvent(new CustomEvent(type, { detail: model })); }

@@ -1,6 +1,7 @@
 // What a fine-tuning run is made of, whatever the backend: the replay sample of ordinary digits, and the batches of one
 // teaching (the recipe of finetune.py, in the model's train module). bench/finetune_recipe.py mirrors `teachingBatches`.
 import { fetchBytes, gunzipped, readTensors } from "./safetensors.js";
+import { INPUT_SIZE } from "./models.js";
 
 export const REPLAY_URL = new URL("../data/replay.safetensors.gz", import.meta.url);
 
@@ -9,7 +10,7 @@ export function loadReplay(url = REPLAY_URL) {
   replay ??= (async () => {
     const tensors = readTensors(await gunzipped(await fetchBytes(url)), url);
     const { images, labels } = tensors;
-    if (!images || !labels || images.dtype !== "U8" || labels.dtype !== "U8" || images.data.length !== labels.data.length * 784)
+    if (!images || !labels || images.dtype !== "U8" || labels.dtype !== "U8" || images.data.length !== labels.data.length * INPUT_SIZE)
       throw new Error(`${url}: expected U8 tensors "images" (n x 784) and "labels" (n)`);
     return { images: images.data, labels: labels.data };
   })();
@@ -24,15 +25,15 @@ export function teachingBatches(examples, newest, replayData, recipe, noisePerIm
   const { batch, personal, steps } = recipe, pick = (n) => Math.floor(random() * n);
   const batches = [];
   for (let s = 0; s < steps; s++) {
-    const x = new Float32Array(batch * 784), y = new Int32Array(batch), noise = new Float32Array(batch * noisePerImage);
+    const x = new Float32Array(batch * INPUT_SIZE), y = new Int32Array(batch), noise = new Float32Array(batch * noisePerImage);
     for (let i = 0; i < batch; i++) {
       if (i < personal) {
         const example = examples[i === 0 ? newest : pick(examples.length)];
-        x.set(example.input, i * 784);
+        x.set(example.input, i * INPUT_SIZE);
         y[i] = example.label;
       } else {
-        const r = pick(replayData.labels.length), pixels = replayData.images.subarray(r * 784, (r + 1) * 784);
-        for (let p = 0; p < 784; p++) x[i * 784 + p] = pixels[p] / 127.5 - 1;
+        const r = pick(replayData.labels.length), pixels = replayData.images.subarray(r * INPUT_SIZE, (r + 1) * INPUT_SIZE);
+        for (let p = 0; p < INPUT_SIZE; p++) x[i * INPUT_SIZE + p] = pixels[p] / 127.5 - 1;
         y[i] = replayData.labels[r];
       }
     }

@@ -1,14 +1,14 @@
 // The teaching part of the page: the ten "It's a …" buttons, #personal (what the model has learned of the person),
 // #reset-personal and #export-personal, kept in step with the learner (learner.js).
 import { encodeSafetensors } from "./safetensors.js";
-
-const LABELS = { mlp: "MLP", cnn: "CNN" };
+import { MODEL_LABELS } from "./models.js";
 
 export class PersonalPanel {
   #learner;
   #page;
-  #app;  // {model(): current model name, drawn(): whether there is a drawing, input(): Promise of the drawing as model
-         // input (null without ink), classifierFor(name), onLearned(name), notify(text): shows a problem}
+  // {model(): current model name, drawn(): whether there is a drawing, input(): Promise of the drawing as model input
+  // (null without ink), classifierFor(name), onLearned(name), notify(text): shows a problem}
+  #app;
 
   constructor(learner, app) {
     this.#learner = learner;
@@ -26,7 +26,8 @@ export class PersonalPanel {
     learner.addEventListener("learned", ({ detail }) => { this.show(); app.onLearned(detail); });
     learner.addEventListener("error", ({ detail }) => {
       this.show();
-      app.notify(`The ${LABELS[detail]} model could not learn your digit (${learner.error.message}); it will try again when you teach it another.`);
+      app.notify(`The ${MODEL_LABELS[detail]} model could not learn your digit (${learner.error.message}); ` +
+        "it will try again when you teach it another.");
     });
     this.show();
   }
@@ -38,7 +39,7 @@ export class PersonalPanel {
     Object.assign(this.#page.personal.dataset, { state, examples: String(count), backend: this.#learner.lastBackend });
     this.#page.personal.textContent = {
       shipped: "Not taught yet: when it misreads your digit, say which digit it is.",
-      learning: `The ${LABELS[model]} is learning your handwriting… (${digits} so far)`,
+      learning: `The ${MODEL_LABELS[model]} is learning your handwriting… (${digits} so far)`,
       personal: `Learned from ${digits}.`,
     }[state];
     const focused = document.activeElement;
@@ -71,7 +72,10 @@ export class PersonalPanel {
       const [classifier, { state }] = await Promise.all([this.#app.classifierFor(model), import(`../${model}/${model}.train.js`)]);
       const weights = await classifier.readWeights(), shapes = Object.fromEntries(state.map((s) => [s.name, s.shape]));
       const file = encodeSafetensors(Object.fromEntries(Object.entries(weights).map(([name, data]) => [name, { shape: shapes[name], data }])));
-      const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(new Blob([file])), download: `${model}-personal.safetensors` });
+      const link = Object.assign(document.createElement("a"), {
+        href: URL.createObjectURL(new Blob([file])),
+        download: `${model}-personal.safetensors`,
+      });
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
     } catch (error) { this.#app.notify(`Your model could not be downloaded: ${error.message}`); }

@@ -4,8 +4,9 @@
 // redrawn as vectors at a line width tied to the 20 px box, so thin and thick pens, big and small digits
 // all come out with MNIST's stroke thickness. Erasers scale with the drawing, and grow where the pen grew,
 // so that ink the person erased completely is gone completely.
+import { INPUT_SIDE } from "./models.js";
 
-export const IMAGE_SIZE = 28;            // the models' input is IMAGE_SIZE x IMAGE_SIZE
+export const IMAGE_SIZE = INPUT_SIDE;    // the models' input is IMAGE_SIZE x IMAGE_SIZE
 export const BOX_SIZE = 20;              // MNIST fits the ink of each digit into a 20x20 box
 export const CENTER = 14;                // MNIST's centre of mass sits at pixel index (14, 14) (13.99, 14.01 on its test set)
 export const LINE_WIDTH_FRACTION = 0.12; // model line width as a fraction of BOX_SIZE; tuned on pen digits (bench/)
@@ -15,7 +16,7 @@ export const INK_SAMPLES = 256;          // pen strokes are checked against eras
 // strokes: [{tool: "pen"|"eraser", width: CSS px, points: [[x, y], ...]}, ...] in drawing order, CSS px of the canvas.
 // Returns a row-major Float32Array(784) in -1..1 (background -1, full ink +1), or null when no ink is left.
 // options override the exported constants, for tuning.
-export function toModelInput(strokes, {lineWidthFraction = LINE_WIDTH_FRACTION, supersample = SUPERSAMPLE} = {}) {
+export function toModelInput(strokes, { lineWidthFraction = LINE_WIDTH_FRACTION, supersample = SUPERSAMPLE } = {}) {
   const box = visibleInkBox(strokes);
   if (!box) return null;
   const lineWidth = lineWidthFraction * BOX_SIZE;
@@ -23,36 +24,36 @@ export function toModelInput(strokes, {lineWidthFraction = LINE_WIDTH_FRACTION, 
   // a drawing no wider than its pen is a dot: it is not magnified past that (and never divided by zero)
   const scale = (BOX_SIZE - lineWidth) / Math.max(box.right - box.left, box.bottom - box.top, box.penWidth, 1e-6);
   // first drawn with its box centred, where it surely fits the frame, to measure where its centre of mass falls
-  const centred = {scale, x: IMAGE_SIZE / 2 - scale * (box.left + box.right) / 2, y: IMAGE_SIZE / 2 - scale * (box.top + box.bottom) / 2};
-  const widths = {pen: lineWidth, eraserGrowth: Math.max(0, lineWidth - scale * box.penWidth)};
+  const centred = { scale, x: IMAGE_SIZE / 2 - scale * (box.left + box.right) / 2, y: IMAGE_SIZE / 2 - scale * (box.top + box.bottom) / 2 };
+  const widths = { pen: lineWidth, eraserGrowth: Math.max(0, lineWidth - scale * box.penWidth) };
   const mass = centreOfMass(render(strokes, centred, widths, supersample));
   if (!mass) return null;
   // then drawn again shifted by a fraction of a pixel as needed: vectors move exactly, resampled pixels would blur
-  const placed = {scale, x: centred.x + CENTER - mass.x, y: centred.y + CENTER - mass.y};
-  return render(strokes, placed, widths, supersample).map(ink => ink * 2 - 1);
+  const placed = { scale, x: centred.x + CENTER - mass.x, y: centred.y + CENTER - mass.y };
+  return render(strokes, placed, widths, supersample).map((ink) => ink * 2 - 1);
 }
 
-const isEraser = stroke => stroke.tool === "eraser";
+const isEraser = (stroke) => stroke.tool === "eraser";
 
 // The box around the centre lines of the pen ink that no later eraser stroke covers, with the thinnest pen's width;
 // null when nothing is left. Segments are walked in small steps so an erased end of a stroke does not count.
 function visibleInkBox(strokes) {
   const all = emptyBox();
-  strokes.forEach(stroke => isEraser(stroke) || stroke.points.forEach(([x, y]) => grow(all, x, y, stroke.width || 0)));
+  strokes.forEach((stroke) => isEraser(stroke) || stroke.points.forEach(([x, y]) => grow(all, x, y, stroke.width || 0)));
   const step = (all.right - all.left + all.bottom - all.top) / INK_SAMPLES || 1;
   const box = emptyBox();
   strokes.forEach((stroke, i) => {
     if (isEraser(stroke) || !stroke.points.length) return;
-    const erasers = strokes.slice(i + 1).filter(s => isEraser(s) && s.points.length);
+    const erasers = strokes.slice(i + 1).filter((s) => isEraser(s) && s.points.length);
     for (const [x, y] of walk(stroke.points, step)) {
-      if (erasers.some(e => distanceToPolyline(x, y, e.points) <= e.width / 2)) continue;
+      if (erasers.some((e) => distanceToPolyline(x, y, e.points) <= e.width / 2)) continue;
       grow(box, x, y, all.penWidth);
     }
   });
   return box.left <= box.right ? box : null;
 }
 
-const emptyBox = () => ({left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity, penWidth: Infinity});
+const emptyBox = () => ({ left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity, penWidth: Infinity });
 function grow(box, x, y, penWidth) {
   box.left = Math.min(box.left, x); box.right = Math.max(box.right, x);
   box.top = Math.min(box.top, y); box.bottom = Math.max(box.bottom, y);
@@ -116,22 +117,23 @@ function areaAverage(rgba, s) {
     const row = Math.floor(y / s) * IMAGE_SIZE;
     for (let x = 0; x < size; x++) out[row + Math.floor(x / s)] += rgba[(y * size + x) * 4 + 3];
   }
-  return out.map(v => v / (255 * s * s));
+  return out.map((v) => v / (255 * s * s));
 }
 
 // Centre of mass of a 28x28 ink image in pixel indices, or null when it has no ink.
 function centreOfMass(ink) {
   let total = 0, x = 0, y = 0;
   ink.forEach((v, i) => { total += v; x += v * (i % IMAGE_SIZE); y += v * Math.floor(i / IMAGE_SIZE); });
-  return total > 0 ? {x: x / total, y: y / total} : null;
+  return total > 0 ? { x: x / total, y: y / total } : null;
 }
 
 // One drawing surface, reused: an OffscreenCanvas where there is one (workers too), else a document canvas.
 let cachedContext = null;
 function context(size) {
   if (cachedContext?.canvas.width !== size) {
-    const canvas = typeof OffscreenCanvas === "function" ? new OffscreenCanvas(size, size) : Object.assign(document.createElement("canvas"), {width: size, height: size});
-    cachedContext = canvas.getContext("2d", {willReadFrequently: true});
+    const canvas = typeof OffscreenCanvas === "function" ? new OffscreenCanvas(size, size) :
+      Object.assign(document.createElement("canvas"), { width: size, height: size });
+    cachedContext = canvas.getContext("2d", { willReadFrequently: true });
   }
   return cachedContext;
 }

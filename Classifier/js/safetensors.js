@@ -5,7 +5,7 @@ const shared = new Map();
 
 async function download(url) {
   let response;
-  try { response = await fetch(url); } catch (error) { throw new Error(`could not download ${url}: ${error.message}`); }
+  try { response = await fetch(url); } catch (error) { throw new Error(`could not download ${url}: ${error.message}`, { cause: error }); }
   if (!response.ok) throw new Error(`could not download ${url}: HTTP ${response.status} ${response.statusText}`.trim());
   return response.arrayBuffer();
 }
@@ -25,12 +25,18 @@ export function shareDownload(url) {
 function readHeader(buffer, source) {
   if (buffer.byteLength < 8) throw new Error(`${source}: ${buffer.byteLength} bytes is too short for a safetensors file`);
   const length = Number(new DataView(buffer).getBigUint64(0, true));
-  if (8 + length > buffer.byteLength) throw new Error(`${source}: header length ${length} runs past the end of the file (${buffer.byteLength} bytes)`);
+  if (8 + length > buffer.byteLength) {
+    throw new Error(`${source}: header length ${length} runs past the end of the file (${buffer.byteLength} bytes)`);
+  }
   try { return [JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length))), 8 + length]; }
   catch { throw new Error(`${source}: the header is not valid JSON`); }
 }
 
-// expected: {tensorName: byteSize}. Returns {tensorName: Float32Array}.
+/**
+ * The tensors `expected` names, each checked to be F32 of its size in bytes, from the file's bytes (`source` names it in errors).
+ * @param {ArrayBuffer} buffer @param {Record<string, number>} expected @param {string | URL} source
+ * @returns {Record<string, Float32Array>}
+ */
 export function parseSafetensors(buffer, expected, source) {
   const [header, dataStart] = readHeader(buffer, source);
   const dataBytes = buffer.byteLength - dataStart, tensors = {};
@@ -81,7 +87,10 @@ export function encodeSafetensors(tensors) {
   new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
   out.set(text, 8);
   let at = 8 + text.length;
-  for (const { data } of Object.values(tensors)) { out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at); at += data.byteLength; }
+  for (const { data } of Object.values(tensors)) {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    at += data.byteLength;
+  }
   return out.buffer;
 }
 

@@ -8,7 +8,9 @@ let queue = Promise.resolve();  // one job at a time
 async function open(name) {
   const { state, graphs, wasm } = await import(`../${name}/${name}.train.js`);
   const session = new WasmSession(graphs.wasm.stack);
-  for (const s of state) session.writeState({ [s.name]: new Float32Array(s.shape.reduce((a, b) => a * b, 1)).fill(s.init === "weights" ? 0 : s.init) });
+  for (const s of state) {
+    session.writeState({ [s.name]: new Float32Array(s.shape.reduce((a, b) => a * b, 1)).fill(s.init === "weights" ? 0 : s.init) });
+  }
   await session.addGraph("train", graphs.wasm, wasm);
   return { name, session };
 }

@@ -9,7 +9,7 @@ let sample = null;  // Promise<[{label, writer, strokes}]>, fetched once, when f
 export function loadSample(url = SAMPLE_URL) {
   sample ??= (async () => {
     let response;
-    try { response = await fetch(url); } catch (error) { throw new Error(`could not download ${url}: ${error.message}`); }
+    try { response = await fetch(url); } catch (error) { throw new Error(`could not download ${url}: ${error.message}`, { cause: error }); }
     if (!response.ok) throw new Error(`could not download ${url}: HTTP ${response.status}`);
     const { digits } = await response.json().catch(() => ({}));
     if (!Array.isArray(digits) || !digits.length) throw new Error(`${url} holds no pen digits`);

@@ -5,6 +5,14 @@
 import { fetchBytes, parseSafetensors } from "./safetensors.js";
 import { ARRAYS, checkedInput, modelFunction, weightSizes } from "./graph_io.js";
 
+// Not // @ts-check: TypeScript's DOM library lacks WebGPU's constants (GPUBufferUsage, GPUShaderStage, GPUMapMode), which
+// @webgpu/types declares; the types below still tell an editor what goes in and out.
+/** @typedef {import("./contracts.js").Model} Model */
+/** @typedef {import("./contracts.js").Tensors} Tensors */
+/** @typedef {import("./contracts.js").WebgpuGraph} WebgpuGraph */
+/** @typedef {import("./contracts.js").WebgpuKernel} WebgpuKernel */
+/** @typedef {{ pipeline: GPUComputePipeline, layout: GPUBindGroupLayout }} CompiledKernel */
+
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
 function bindGroupLayout(device, bindings) {
@@ -14,12 +22,14 @@ function bindGroupLayout(device, bindings) {
   return device.createBindGroupLayout({ entries });
 }
 
+/** @param {GPUDevice} device @param {WebgpuKernel[]} kernels @returns {Promise<CompiledKernel[]>} */
 export function compileKernels(device, kernels) {
   return Promise.all(kernels.map((kernel) => {
     const layout = bindGroupLayout(device, kernel.buffers.length);
     const module = device.createShaderModule({ code: kernel.code });
     return device.createComputePipelineAsync({
-      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: kernel.name },
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: kernel.name },
     }).then((pipeline) => ({ pipeline, layout }));
   }));
 }
@@ -27,14 +37,18 @@ export function compileKernels(device, kernels) {
 const padded = (bytes) => Math.max(4, Math.ceil(bytes / 4) * 4);
 const slot = (bytes) => Math.ceil(bytes / 8) * 8;  // outputs sit in one readback buffer: mapped ranges start at multiples of 8
 
+/** A contracts.js Session on WebGPU. */
 export class WebgpuSession {
   #state = new Map();  // name -> {buffer, dtype, size}
   #graphs = new Map();
+  /** @type {Promise<unknown>} */
   #queue = Promise.resolve();  // runs share their graph's buffers, so each waits for the one before it
   #infinity;
 
+  /** @param {GPUDevice} device */
   constructor(device) {
     this.device = device;
+    /** @type {"webgpu"} */
     this.backend = "webgpu";
     this.#infinity = device.createBuffer({ size: 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.#infinity, 0, new Float32Array([Infinity]));
@@ -42,9 +56,13 @@ export class WebgpuSession {
 
   // state: {name: TypedArray}; a tensor this session does not hold yet gets a buffer of its size. The values land after
   // every run queued before (and before any queued after).
+  /** @param {Tensors} tensors */
   writeState(tensors) {
     const writes = Object.entries(tensors).map(([name, values]) => {
-      if (!this.#state.has(name)) this.#state.set(name, { buffer: this.device.createBuffer({ size: padded(values.byteLength), usage: STORAGE }), size: values.byteLength });
+      if (!this.#state.has(name)) {
+        const buffer = this.device.createBuffer({ size: padded(values.byteLength), usage: STORAGE });
+        this.#state.set(name, { buffer, size: values.byteLength });
+      }
       const held = this.#state.get(name);
       if (held.size !== values.byteLength) throw new Error(`state "${name}" has ${held.size} bytes, not ${values.byteLength}`);
       return [held.buffer, values.slice()];
@@ -52,9 +70,11 @@ export class WebgpuSession {
     this.#queue = this.#queue.then(() => { for (const [buffer, values] of writes) this.device.queue.writeBuffer(buffer, 0, values); });
   }
 
+  /** @param {string} name */
   hasState(name) { return this.#state.has(name); }
 
   // {name: Float32Array} of the named state, as it is after every run queued so far
+  /** @param {string[]} names @returns {Promise<Record<string, Float32Array>>} */
   readState(names) {
     const run = this.#queue.then(async () => {
       const { device } = this, encoder = device.createCommandEncoder(), copies = [];
@@ -79,6 +99,7 @@ export class WebgpuSession {
   }
 
   // Adds `graph` under `key`, its kernels compiled (or being compiled: compileKernels); its state must be written first.
+  /** @param {string} key @param {WebgpuGraph} graph @param {Promise<CompiledKernel[]>} [compiling] */
   async addGraph(key, graph, compiling = compileKernels(this.device, graph.kernels)) {
     const { device } = this, compiled = await compiling;
     const buffers = graph.buffers.map((b) => {
@@ -89,23 +110,32 @@ export class WebgpuSession {
     });
     graph.buffers.forEach((b, i) => b.kind === "constant" && device.queue.writeBuffer(buffers[i], 0, new ARRAYS[b.dtype](b.value)));
     const steps = graph.kernels.map((kernel, k) => ({
-      pipeline: compiled[k].pipeline, workgroups: kernel.workgroups,
-      bindGroup: device.createBindGroup({ layout: compiled[k].layout, entries: [{ binding: 0, resource: { buffer: this.#infinity } },
-        ...kernel.buffers.map((j, i) => ({ binding: i + 1, resource: { buffer: buffers[j] } }))] }),
+      pipeline: compiled[k].pipeline,
+      workgroups: kernel.workgroups,
+      bindGroup: device.createBindGroup({
+        layout: compiled[k].layout,
+        entries: [
+          { binding: 0, resource: { buffer: this.#infinity } },
+          ...kernel.buffers.map((j, i) => ({ binding: i + 1, resource: { buffer: buffers[j] } })),
+        ],
+      }),
     }));
     const named = (spec) => {
       const i = graph.buffers.findIndex((b) => b.name === spec.name);
       return { ...spec, buffer: buffers[i], size: graph.buffers[i].size, Array: ARRAYS[spec.dtype] };
     };
     const outputs = graph.outputs.map(named);
-    const readback = device.createBuffer({ size: outputs.reduce((sum, o) => sum + slot(o.size), 0), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const readbackSize = outputs.reduce((sum, o) => sum + slot(o.size), 0);
+    const readback = device.createBuffer({ size: readbackSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.#graphs.set(key, { steps, inputs: graph.inputs.map(named), outputs, readback });
   }
 
+  /** @param {string} key */
   hasGraph(key) { return this.#graphs.has(key); }
 
   // Runs graph `key` on inputs {name: TypedArray}; resolves to its outputs {name: TypedArray}, or, with read false,
   // as soon as the work is queued (the state then reflects it for every later run and readState).
+  /** @param {string} key @param {Tensors} inputs @param {{ read?: boolean }} [options] @returns {Promise<Tensors | undefined>} */
   run(key, inputs, { read = true } = {}) {
     const graph = this.#graphs.get(key);
     if (!graph) return Promise.reject(new Error(`no ${key} graph in this session`));
@@ -140,6 +170,7 @@ export class WebgpuSession {
 }
 
 // The generated modules' load(): a session with the weights and the inference graph, as a function x -> logits.
+/** @param {GPUDevice} device @param {string | URL} url of the weights @param {WebgpuGraph} graph @returns {Promise<Model>} */
 export async function loadWebgpuModel(device, url, graph) {
   const session = new WebgpuSession(device);
   // the shaders compile while the weights download

@@ -1,0 +1,208 @@
+// @ts-check
+// The contracts between the page's modules and with the files export_webgpu.py generates, as JSDoc types for editors
+// and type checkers; nothing here runs. A module names one with
+//   /** @typedef {import("./contracts.js").Graph} Graph */
+
+/** @typedef {"mlp" | "cnn"} ModelName */
+/** @typedef {"webgpu" | "cpu"} Backend */
+/** @typedef {Backend | "auto"} BackendChoice */
+
+// ------------------------------------------------------------------ exported graphs (kernel_graph.py, wasm_kernels.py)
+
+/** @typedef {"F32" | "I32" | "U32"} Dtype  a tensor's element type, as safetensors names it */
+/** @typedef {Float32Array | Int32Array | Uint32Array} TypedArray */
+/** @typedef {Record<string, TypedArray>} Tensors  named tensors: a graph's inputs or outputs */
+/** @typedef {Record<string, Float32Array>} Weights  a model's state by tensor name, as in its safetensors file */
+
+/**
+ * One of a graph's inputs or outputs: the buffer of that name, seen as a tensor.
+ * @typedef {object} GraphTensor
+ * @property {string} name
+ * @property {Dtype} dtype
+ * @property {number[]} shape
+ */
+
+/**
+ * A buffer that the kernels read or write. "input": written by the caller before a run; "output": read after it;
+ * "state": held by the session by name, shared by every graph added to it (weights, optimizer moments); "constant":
+ * written once from `value`; "scratch": written and read within one run.
+ * @typedef {object} GraphBuffer
+ * @property {string} name
+ * @property {"input" | "output" | "state" | "constant" | "scratch"} kind
+ * @property {Dtype} dtype
+ * @property {number} size  in bytes
+ * @property {number[]} [value]  a constant's values
+ */
+
+/**
+ * A WGSL kernel: its entry point, the workgroups it is dispatched with, and the buffers (indices into the graph's
+ * buffers) bound from binding 1 on, in order.
+ * @typedef {object} WebgpuKernel
+ * @property {string} name
+ * @property {[number, number, number]} workgroups
+ * @property {number[]} buffers
+ * @property {string} code
+ */
+
+/**
+ * A kernel of the graph's WebAssembly module: the function it exports, called with the memory offsets of its buffers.
+ * @typedef {object} WasmKernel
+ * @property {string} name
+ * @property {number[]} buffers
+ */
+
+/**
+ * A graph for WebGPU (webgpu_graph.js); its kernels run in order, in one command buffer.
+ * @typedef {object} WebgpuGraph
+ * @property {"webgpu"} target
+ * @property {GraphTensor[]} inputs
+ * @property {GraphTensor[]} outputs
+ * @property {GraphBuffer[]} buffers
+ * @property {WebgpuKernel[]} kernels
+ */
+
+/**
+ * A graph for the CPU (wasm_graph.js); `stack` is the bytes its module uses as a stack at the start of the memory.
+ * @typedef {object} WasmGraph
+ * @property {"wasm"} target
+ * @property {GraphTensor[]} inputs
+ * @property {GraphTensor[]} outputs
+ * @property {GraphBuffer[]} buffers
+ * @property {WasmKernel[]} kernels
+ * @property {number} stack
+ */
+
+/** @typedef {WebgpuGraph | WasmGraph} Graph */
+
+/**
+ * What a WebgpuSession and a WasmSession share: a model's state by name, and the graphs added to it, which all read
+ * and write that state. `run` resolves to the graph's outputs, or to undefined with `read: false`.
+ * @typedef {object} Session
+ * @property {Backend} backend
+ * @property {(tensors: Tensors) => void} writeState
+ * @property {(name: string) => boolean} hasState
+ * @property {(names: string[]) => Promise<Weights>} readState
+ * @property {(key: string, graph: any, prepared?: any) => Promise<void>} addGraph
+ *   the third argument is the graph's compiled kernels: WebGPU pipelines being compiled, or a WebAssembly module or
+ *   its URL
+ * @property {(key: string) => boolean} hasGraph
+ * @property {(key: string, inputs: Tensors, options?: { read?: boolean }) => Promise<Tensors | undefined>} run
+ */
+
+// ------------------------------------------------------------------ the generated modules (export_webgpu.py)
+
+/**
+ * What a generated module's load() resolves to: x, a Float32Array of INPUT_SIZE values in -1..1 (models.js), to its
+ * logits; `session` is the session behind it, `weights` the weights it was loaded with.
+ * @typedef {((x: Float32Array) => Promise<Float32Array>) & { session: Session, weights: Weights }} Model
+ */
+
+/**
+ * <model>/<model>.js: the model on WebGPU; load(device, url of the weights = the shipped file).
+ * @typedef {object} WebgpuModelModule
+ * @property {string} weightsVersion  export_webgpu.py's hash of the shipped weights
+ * @property {WebgpuGraph} graph
+ * @property {(device: GPUDevice, url?: string | URL) => Promise<Model>} load
+ */
+
+/**
+ * <model>/<model>.cpu.js: the same model on the CPU, in WebAssembly; load(url of the weights = the shipped file).
+ * @typedef {object} CpuModelModule
+ * @property {string} weightsVersion
+ * @property {WasmGraph} graph
+ * @property {URL} wasm  the kernels' module
+ * @property {(url?: string | URL) => Promise<Model>} load
+ */
+
+/**
+ * <model>/<model>.explain.js: what the inside-the-model panel shows (explain.py), for both targets.
+ * @typedef {object} ExplainModule
+ * @property {{ webgpu: WebgpuGraph, wasm: WasmGraph }} graphs
+ * @property {URL} wasm
+ */
+
+/**
+ * A tensor of the training state: "weights" starts from the model's weights, a number fills it.
+ * @typedef {object} StateSpec
+ * @property {string} name
+ * @property {Dtype} dtype
+ * @property {number[]} shape
+ * @property {"weights" | number} init
+ */
+
+/**
+ * finetune.py's recipe for one teaching: `steps` batches of `batch` images, `personal` of them the person's, at most
+ * `rounds` rounds; the rest is for the training graph itself.
+ * @typedef {object} Recipe
+ * @property {number} batch
+ * @property {number} personal
+ * @property {number} steps
+ * @property {number} rounds
+ * @property {number} lr
+ * @property {number} angle
+ * @property {number} scale
+ * @property {number} shift
+ * @property {number} replay
+ */
+
+/**
+ * <model>/<model>.train.js: one fine-tuning step (finetune.py), for both targets, and the state it keeps.
+ * @typedef {object} TrainModule
+ * @property {Recipe} recipe
+ * @property {number} noisePerImage  the random numbers each image's warp takes
+ * @property {StateSpec[]} state
+ * @property {{ webgpu: WebgpuGraph, wasm: WasmGraph }} graphs
+ * @property {URL} wasm
+ */
+
+// ------------------------------------------------------------------ the classifier (classifier.js)
+
+/**
+ * One fine-tuning step's images, labels and warps (learning.js).
+ * @typedef {object} TrainingBatch
+ * @property {Float32Array} x
+ * @property {Int32Array} y
+ * @property {Float32Array} noise
+ */
+
+/**
+ * What a training gives: the loss of its last step at least, the learned weights, and the backend that computed them.
+ * @typedef {object} TrainingResult
+ * @property {number[]} losses
+ * @property {Weights} weights
+ * @property {Backend} backend
+ */
+
+/**
+ * The explain graph's outputs: the logits, the two likeliest digits with the attribution of each to the input's
+ * pixels, and the model's activations (the CNN's conv1 and conv2, the MLP's hidden).
+ * @typedef {Tensors & {
+ *   logits: Float32Array, first: Int32Array, second: Int32Array,
+ *   first_attribution: Float32Array, second_attribution: Float32Array,
+ * }} ExplainOutputs
+ */
+
+/**
+ * What loadClassifier(name, { backend }) resolves to. In "auto" mode it can start on the CPU with pendingBackend
+ * "webgpu"; it then moves to WebGPU once (event "backendchange") or stays on the CPU (event "notice"; `notice` says
+ * why), and pendingBackend becomes null.
+ * @typedef {EventTarget & {
+ *   readonly name: ModelName,
+ *   readonly backend: Backend,
+ *   readonly pendingBackend: Backend | null,
+ *   readonly notice: string | null,
+ *   readonly device: GPUDevice | null,
+ *   readonly weightsVersion: string,
+ *   readonly weightSizes: Record<string, number>,
+ *   readonly canExplain: boolean,
+ *   predict(x: Float32Array): Promise<Float32Array>,
+ *   explain(x: Float32Array): Promise<ExplainOutputs>,
+ *   prepareExplain(): Promise<void>,
+ *   train(batches: TrainingBatch[]): Promise<TrainingResult>,
+ *   setWeights(weights: Weights | null): void,
+ *   readWeights(names?: string[]): Promise<Weights>,
+ * }} Classifier
+ */
+
+// a module, so that its types are imported by name rather than global
+export {};
