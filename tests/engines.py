@@ -6,7 +6,7 @@
 
 Every page has the same methods: goto, reload, evaluate (a JS function's source applied to one JSON argument, awaited),
 wait_for (until such a function returns something truthy), click, hover, focus, press ("Tab", "Shift+Tab", "Control+z",
-"Enter", "Space"), draw (mouse strokes on an element, in its CSS px), screenshot, set_viewport, download, console_errors
+"Enter", "Space"), draw (mouse strokes on an element, in its CSS px), touch (the same with a finger, Firefox only), screenshot, set_viewport, download, console_errors
 and close; and small readers built on evaluate (dataset, text, attribute, visible, disabled).
 
 The pages: PlaywrightPage(browser, ...) on a Playwright browser (conftest.py's); FirefoxPage(FirefoxBridge(...), ...),
@@ -91,6 +91,8 @@ class Page:
   def hover(self, selector:str) -> None: raise NotImplementedError
   def press(self, key:str) -> None: raise NotImplementedError
   def _mouse_strokes(self, strokes, box) -> None: raise NotImplementedError
+  def _touch_strokes(self, strokes, box) -> None:
+    raise EngineError(f"{self.engine}: this driver cannot touch the page")
   def screenshot(self, path, full_page:bool=False) -> pathlib.Path: raise NotImplementedError
   def set_viewport(self, width:int, height:int, scale:float=1) -> None: raise NotImplementedError
   def download(self, selector:str, timeout:float=30) -> pathlib.Path | None:
@@ -102,7 +104,15 @@ class Page:
 
   def draw(self, strokes, selector:str="#canvas") -> None:
     """Draws strokes given in CSS px of the element with the mouse: down at each stroke's first point, a move per point, up."""
-    self._mouse_strokes(strokes, self.evaluate(_BOX, selector))
+    self._mouse_strokes(strokes, self.box(selector))
+
+  def box(self, selector:str) -> dict:
+    """The element's box in the viewport's CSS px {x, y, width, height}, scrolled fully into view first if it was not."""
+    return self.evaluate(_BOX, selector)
+
+  def touch(self, strokes, selector:str="#canvas") -> None:
+    """draw() with a finger: touch pointer events (pointerType "touch"), where the engine's driver makes them."""
+    self._touch_strokes(strokes, self.box(selector))
 
   def focus(self, selector:str) -> None:
     self.evaluate("(s) => document.querySelector(s).focus()", selector)
@@ -265,6 +275,8 @@ class FirefoxPage(Page):
   def press(self, key): self._call("press", key=key)
   def _mouse_strokes(self, strokes, box):
     self._call("draw", strokes=[[[box["x"] + x, box["y"] + y] for x, y in stroke] for stroke in strokes])
+  def _touch_strokes(self, strokes, box):
+    self._call("touch", strokes=[[[box["x"] + x, box["y"] + y] for x, y in stroke] for stroke in strokes])
   def screenshot(self, path, full_page=False):
     self._call("screenshot", path=str(path), fullPage=full_page)
     return pathlib.Path(path)
@@ -418,6 +430,9 @@ class WebKitPage(Page):
     actions = [{"type": "keyDown", "value": m} for m in modifiers] + [{"type": "keyDown", "value": last}, {"type": "keyUp", "value": last}]
     actions += [{"type": "keyUp", "value": m} for m in reversed(modifiers)]
     self._actions({"type": "key", "id": "keyboard", "actions": actions})
+
+  def _touch_strokes(self, strokes, box):
+    raise EngineError("WebKitGTK's WebDriver turns a touch pointer's actions into mouse events (pointerType \"mouse\")")
 
   def _mouse_strokes(self, strokes, box):
     # WebDriver takes whole CSS px here: each point is rounded (at most half a pixel off)
