@@ -236,7 +236,8 @@ def test_model_switch_reclassifies_at_once(fresh):
   assert mlp["digit"] == "7"
   assert page.attribute('button[data-model="mlp"]', "aria-pressed") == "true"
   assert page.attribute('button[data-model="cnn"]', "aria-pressed") == "false"
-  assert page.text("#inference-info").endswith(f"MLP on {LABELS[expected_backend(page)]}")
+  # the MLP is fetched only now; in auto mode it answers on the CPU until its WebGPU pipelines are compiled
+  assert any(page.text("#inference-info").endswith(f"MLP on {LABELS[b]}") for b in {"cpu", expected_backend(page)}), page.text("#inference-info")
   back = select_model(page, MODEL)
   assert (back["digit"], back["confidence"]) == (cnn["digit"], cnn["confidence"])
 
