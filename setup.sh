@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent set-up, sourced by test.sh: the Debian/Ubuntu packages the project needs, then .venv with
-# the pinned Python packages, and tests/node_modules with the tests' pinned npm packages. Re-running it when nothing
-# changed takes about a second.
+# Idempotent set-up, sourced by test.sh: the Debian/Ubuntu packages the project needs (three browser engines among
+# them), then .venv with the pinned Python packages, and tests/node_modules with the tests' pinned npm packages.
+# Re-running it when nothing changed takes about a second.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -10,7 +10,10 @@ command -v clang >/dev/null || missing+=(clang)                      # tinygrad'
 command -v wasm-ld >/dev/null || missing+=(lld)                      # links the WebAssembly kernels export_webgpu.py builds
 compgen -G "/usr/share/vulkan/icd.d/lvp_icd*.json" >/dev/null || missing+=(mesa-vulkan-drivers)  # Dawn's Vulkan without a GPU
 command -v chromium >/dev/null || missing+=(chromium)                 # the browser tests drive it
-command -v npm >/dev/null || missing+=(npm)                           # installs the tests' axe-core (injected by the accessibility tests) and ESLint
+command -v firefox-esr >/dev/null || missing+=(firefox-esr)           # tests/test_engines.py: Firefox, through puppeteer-core
+command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver) # tests/test_engines.py: WebKit (WebKitWebDriver, MiniBrowser)
+command -v Xvfb >/dev/null || missing+=(xvfb)                         # the screen MiniBrowser's window needs
+command -v npm >/dev/null || missing+=(npm)                           # the tests' npm packages: axe-core (the audit), puppeteer-core, ESLint
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)  # Debian's own python3 ships venv apart
 if (( ${#missing[@]} )); then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo); else

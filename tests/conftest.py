@@ -97,3 +97,11 @@ def exported_site(tmp_path_factory, trained, mnist_dir):
   server, url = serve(site)
   yield site, url, weights_dir, r
   server.shutdown()
+
+def pytest_terminal_summary(terminalreporter):
+  """What tests/test_engines.py measured of each browser engine (load, draw and inference times, teachings)."""
+  import sys
+  engines = sys.modules.get("engines")
+  if engines and engines.MEASURES:
+    terminalreporter.section("browser engines")
+    for name, line in engines.MEASURES.items(): terminalreporter.write_line(f"{name}: {line}")
