@@ -6,8 +6,8 @@
 
 Every page has the same methods: goto, reload, evaluate (a JS function's source applied to one JSON argument, awaited),
 wait_for (until such a function returns something truthy), click, hover, focus, press ("Tab", "Shift+Tab", "Control+z",
-"Enter", "Space"), draw (mouse strokes on an element, in its CSS px), touch (the same with a finger, Firefox only), screenshot, set_viewport, download, console_errors
-and close; and small readers built on evaluate (dataset, text, attribute, visible, disabled).
+"Enter", "Space"), draw (mouse strokes on an element, in its CSS px), touch (the same with a finger, Firefox only),
+screenshot, set_viewport, download, console_errors and close; and small readers built on evaluate (dataset, text, attribute, visible, disabled).
 
 The pages: PlaywrightPage(browser, ...) on a Playwright browser (conftest.py's); FirefoxPage(FirefoxBridge(...), ...),
 a browser context of its own in one Firefox; WebKitPage(Xvfb().display, ...), a MiniBrowser window (WebDriver session)
@@ -55,7 +55,10 @@ _BOX = """(selector) => {
   const el = document.querySelector(selector);
   if (!el) throw new Error(`no element ${selector}`);
   let r = el.getBoundingClientRect();
-  if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) { el.scrollIntoView({block: "center", inline: "center"}); r = el.getBoundingClientRect(); }
+  if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) {
+    el.scrollIntoView({block: "center", inline: "center"});
+    r = el.getBoundingClientRect();
+  }
   return {x: r.left, y: r.top, width: r.width, height: r.height};
 }"""
 
@@ -147,7 +150,10 @@ class Page:
       const create = URL.createObjectURL;
       URL.createObjectURL = (blob) => { const url = create.call(URL, blob); window.__blobs.push({url, blob}); return url; };
       const click = HTMLAnchorElement.prototype.click;
-      HTMLAnchorElement.prototype.click = function () { window.__blobs.forEach((b) => { if (b.url === this.href) b.name = this.download; }); return click.call(this); };
+      HTMLAnchorElement.prototype.click = function () {
+        window.__blobs.forEach((b) => { if (b.url === this.href) b.name = this.download; });
+        return click.call(this);
+      };
     }""")
     self.click(selector)
     self.wait_for("() => window.__blobs.some((b) => b.name !== undefined)", timeout=timeout)

@@ -6,17 +6,18 @@ keyboard alone, an axe-core audit, and the layout at desktop and phone sizes (sc
 One page per engine serves every test of the module (loading it is the slow part): each test starts from it emptied,
 and must leave no console error. ENGINES=firefox-webgpu,firefox,webkit (the default) picks the engines; chromium can be
 added to compare. An engine that is not installed is skipped, with what to install; under CI it fails instead."""
-import io, json, math, os, pathlib, random, statistics, time
+import os, pathlib, random, statistics, time
 import numpy as np
 import pytest
 import engines
 
-# Selenium's own WebKitGTK driver still passes an argument that its RemoteConnection deprecates
-pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr in RemoteConnection:DeprecationWarning")
 from conftest import ROOT
 from pen_replay import load_digits, place
 from test_accessibility import AXE, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST
 from test_page import DESKTOP, PHONE, READY_TIMEOUT_MS, SHAPES
+
+# Selenium's own WebKitGTK driver still passes an argument that its RemoteConnection deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr in RemoteConnection:DeprecationWarning")
 
 ENGINE_NAMES = [name.strip() for name in os.environ.get("ENGINES", "firefox-webgpu,firefox,webkit").split(",") if name.strip()]
 READY_S, PREDICTION_S, LEARNING_S = READY_TIMEOUT_MS / 1000, 30, 60
@@ -211,7 +212,8 @@ def test_drawing_with_the_mouse_gives_a_settled_prediction(fresh):
   assert info.endswith(f"CNN on {LABELS[expected_backend(page)]}") and " ms" in info, info
   x, y = on_canvas(page, [[(0.5, 0.5)]])[0][0]
   assert ink_at(page, x, y) == 255  # the line runs through the canvas's centre
-  darkest = page.evaluate("() => Math.min(...document.querySelector('#input-preview').getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))")
+  darkest = page.evaluate("() => Math.min(...document.querySelector('#input-preview').getContext('2d')"
+                          ".getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))")
   assert darkest < 64  # the model input shows the line
 
 def test_real_pen_digits_are_read_right(fresh, pen_digits):
@@ -221,7 +223,8 @@ def test_real_pen_digits_are_read_right(fresh, pen_digits):
     digit = pen_digits[index]
     page.click("#clear-button")
     shown = draw_and_wait(page, place(digit["strokes"], side, rng))
-    if shown["digit"] != str(digit["label"]): misread.append(f"pen digit {index}, a {digit['label']}, read as {shown['digit']} ({float(shown['confidence']):.3f})")
+    if shown["digit"] != str(digit["label"]):
+      misread.append(f"pen digit {index}, a {digit['label']}, read as {shown['digit']} ({float(shown['confidence']):.3f})")
   assert misread == []
 
 def test_model_switch_reclassifies_at_once(fresh):
@@ -424,7 +427,8 @@ def test_keyboard_alone_tries_a_digit_switches_model_opens_the_panel_teaches_and
   page = fresh
   forget(page)
   # the walk starts from the top of the page, with nothing focused (the last click focused a button), once that is painted
-  page.evaluate("async () => { document.activeElement?.blur(); scrollTo(0, 0); for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame); }")
+  page.evaluate("async () => { document.activeElement?.blur(); scrollTo(0, 0); "
+                "for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame); }")
   seq = int(prediction(page)["seq"])
   tab_to(page, "try-digit")
   page.press("Enter")
@@ -539,4 +543,5 @@ def test_the_canvas_fits_on_a_phone_screen_below_the_rows_above_it(fresh, reques
   finally:
     page.set_viewport(DESKTOP["width"], DESKTOP["height"])
   page.measures.add("phone_canvas_bottom_below_fold_px", phone["bottom"] - phone["height"])
-  assert phone["top"] >= 0 and phone["bottom"] <= phone["height"], f"the canvas ends {phone['bottom'] - phone['height']:.0f} px below the screen: {phone}"
+  below = phone["bottom"] - phone["height"]
+  assert phone["top"] >= 0 and phone["bottom"] <= phone["height"], f"the canvas ends {below:.0f} px below the screen: {phone}"
