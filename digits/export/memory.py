@@ -15,7 +15,7 @@ CAPACITY = 512   # rows; the page keeps the newest examples when they would need
 EXACT, EXACT_BONUS = 0.999, 100.0
 SHIFTS = ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0))  # (rows, columns) of each copy
 SETTINGS = {
-  "mlp": {"embedding": "last_hidden", "copies": 1, "threshold": 0.6, "weight": 20.0},
+  "mlp": {"embedding": "last_hidden", "copies": 1, "threshold": 0.5, "weight": 10.0},
   "cnn": {"embedding": "conv2+ink", "copies": 5, "threshold": 0.7, "weight": 20.0},
 }
 
