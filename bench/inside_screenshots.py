@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of the page with the "Inside the model" panel open after "Try a real digit", for looking at the layout:
   python bench/inside_screenshots.py [--out bench/results]
+  python bench/inside_screenshots.py --readme     # the README's picture: bench/page.png, the default model at 1280x800
 
 Desktop 1280x800 and 1600x1000, and a phone (390x844, touch, device pixel ratio 2), each with both models, in headless
 Chromium with WebGPU on SwiftShader; whole pages, as inside-<model>-<size>.png. Each also says whether the page is
@@ -20,20 +21,20 @@ PANEL_SHOWN = """() => {
   return p.busy === "false" && inside.state === "shown" && inside.seq === p.seq;
 }"""
 
-def screenshot(browser, url:str, model:str, options:dict, path:pathlib.Path) -> str:
+def screenshot(browser, url:str, model:str, options:dict, path:pathlib.Path, full_page:bool=True) -> str:
   context = browser.new_context(**options)
   page = context.new_page()
-  page.goto(url + f"Classifier/?model={model}")
+  page.goto(url + "Classifier/" + (f"?model={model}" if model else ""))
   wait_ready(page)
   wait_for_backend(page, "webgpu")
   page.click("#inside-toggle")
   seq = int(prediction(page)["seq"])
   page.click("#try-digit")
   page.wait_for_function("() => document.querySelector('#try-info').textContent.startsWith('A real')", timeout=30_000)
-  wait_for_prediction(page, model, seq)
+  wait_for_prediction(page, model or prediction(page)["model"], seq)
   page.wait_for_function(PANEL_SHOWN, timeout=30_000)
   page.mouse.move(0, 0)  # no hover left on a button
-  page.screenshot(path=str(path), full_page=True)
+  page.screenshot(path=str(path), full_page=full_page)
   wide = page.evaluate("document.documentElement.scrollWidth > innerWidth")
   context.close()
   return f"{path}: {'scrolls sideways' if wide else 'fits its width'}"
@@ -41,13 +42,15 @@ def screenshot(browser, url:str, model:str, options:dict, path:pathlib.Path) -> 
 def main():
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   ap.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "results")
+  ap.add_argument("--readme", action="store_true", help="only the README's picture, bench/page.png")
   args = ap.parse_args()
   args.out.mkdir(parents=True, exist_ok=True)
   from playwright.sync_api import sync_playwright
   server, url = serve(ROOT)
   with sync_playwright() as p:
     browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS)
-    for size, options in SIZES.items():
+    if args.readme: print(screenshot(browser, url, "", SIZES["1280x800"], ROOT / "bench" / "page.png", full_page=False), flush=True)
+    for size, options in ({} if args.readme else SIZES).items():
       for model in ("cnn", "mlp"): print(screenshot(browser, url, model, options, args.out / f"inside-{model}-{size}.png"), flush=True)
     browser.close()
   server.shutdown()

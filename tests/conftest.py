@@ -67,7 +67,8 @@ def page(browser):
   yield p
   context.close()
 
-SHORT_TRAINING = {"STEPS": "50", "BATCH": "64", "EVAL_EVERY": "10"}
+# PEN_REPEAT 2: one copy of the pen digits varied stroke by stroke, where the defaults render more (seconds each)
+SHORT_TRAINING = {"STEPS": "50", "BATCH": "64", "EVAL_EVERY": "10", "PEN_REPEAT": "2"}
 
 def run_script(script:str, env:dict, *args:str):
   import subprocess, sys

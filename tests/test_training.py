@@ -81,7 +81,7 @@ def test_short_training_from_the_defaults_learns_and_writes_valid_outputs(traine
   assert metrics["validation_accuracy"] == max(metrics["history"]["val_acc"]) > 50 and 50 < metrics["test_accuracy"] <= 100
   assert metrics["settings"] | {"steps": 50, "batch": 64, "eval_every": 10} == metrics["settings"] and metrics["settings"]["pen_writers"] == "1-30"
   assert metrics["data"].startswith("55,000 MNIST training digits + 7,494 pen digits of writers 1-30")
-  assert "5,000 MNIST training digits held out" in metrics["data"]
+  assert "5,000 MNIST training digits held out" in metrics["data"] and "x2 (all but the first copy varied stroke by stroke" in metrics["data"]
   assert set(metrics["data_sha256"]) == {*FILES, "data/pendigits/pendigits.npz"}
   assert metrics["data_sha256"]["data/pendigits/pendigits.npz"] == pendigits.SHA256
   assert metrics["weights_sha256"] == hashlib.sha256((out / f"{name}.safetensors").read_bytes()).hexdigest()
@@ -98,6 +98,7 @@ def test_leaving_pen_writers_out_reports_their_accuracy(tmp_path, mnist_dir):
   assert r.returncode == 0, r.stderr[-3000:]
   metrics = json.loads((tmp_path / "cnn.json").read_text())
   assert "writers 1-20" in metrics["data"] and 10 < metrics["pen_heldout_accuracy"] <= 100
+  assert sorted(map(int, metrics["pen_heldout_writers"])) == list(range(21, 31)) and metrics["pen_heldout_digits"] == 2498
   assert f"pen digits of writers left out {metrics['pen_heldout_accuracy']:.2f}%" in r.stdout
 
 def test_same_seed_gives_the_same_weights_in_a_later_run(trained, mnist_dir, tmp_path):
