@@ -65,7 +65,7 @@ def test_bad_setting_exits_2_and_writes_nothing(tmp_path, name, value):
   assert len(lines) == 1 and name in lines[0] and repr(value) in lines[0] and "expected" in lines[0]
   assert not (tmp_path / "out").exists()
 
-@pytest.mark.parametrize("value", ["31-40", "5", "20-1", "all"])
+@pytest.mark.parametrize("value", ["31-40", "0", "20-1", "all", "1-4,40", "1-,3"])
 def test_pen_writers_outside_the_data_exit_2(tmp_path, value):
   r = run_script("mnist_convnet.py", {"PEN_WRITERS": value, "WEIGHTS_DIR": str(tmp_path / "out"), "STEPS": "1"})
   assert r.returncode == 2 and "PEN_WRITERS" in r.stderr and repr(value) in r.stderr and not (tmp_path / "out").exists()

@@ -1,7 +1,7 @@
 """The digits a training run sees: MNIST's training images less a validation split (which chooses the checkpoint, so
 that the test set is read once, at the end), plus the pen digits of the chosen writers, rendered as the page renders a
 drawing (digits/data/pendigits.py, cached), and the checksums that the metrics file records."""
-import hashlib, io, pathlib
+import hashlib, io, pathlib, re
 from dataclasses import dataclass
 import numpy as np
 from digits.files import write_bytes_atomic
@@ -31,6 +31,13 @@ def writer_set(text:str) -> list[int]|None:
     first, _, last = part.partition("-")
     chosen |= set(range(int(first), int(last or first) + 1))
   return sorted(chosen)
+
+def valid_writers(text:str) -> bool:
+  """'none', or ranges and numbers of writers 1-30, each range from low to high."""
+  if text == "none": return True
+  if re.fullmatch(WRITERS_SYNTAX, text) is None: return False
+  bounds = [tuple(map(int, part.split("-"))) * (1 if "-" in part else 2) for part in text.split(",")]
+  return all(WRITERS[0] <= first <= last <= WRITERS[-1] for first, last in bounds)
 
 def writers_text(writers:list[int]) -> str:
   """The shortest text writer_set reads back as `writers`: '1-5,12,20-30'."""

@@ -1,9 +1,9 @@
 """A training run's settings, read from env vars with tinygrad's getenv; the scripts' DEFAULTS give the shipped recipe."""
-import math, os, re, sys
+import math, os, sys
 from dataclasses import dataclass
 from tinygrad.helpers import getenv
 from digits.data.strokes import Variation
-from digits.data.training_set import WRITERS, WRITERS_SYNTAX, writer_set
+from digits.data.training_set import valid_writers
 
 @dataclass(frozen=True)
 class Settings:
@@ -49,7 +49,7 @@ RULES = {
   "SAMPLING": (str, lambda v: v in ("nearest", "bilinear"), "'nearest' or 'bilinear'"),
   "SEED": (int, lambda v: v >= 0, "an integer >= 0"), "EVAL_EVERY": (int, lambda v: v >= 1, "an integer >= 1"),
   "WEIGHTS_DIR": (str, lambda v: v != "", "a directory path"),
-  "PEN_WRITERS": (str, lambda v: v == "none" or re.fullmatch(WRITERS_SYNTAX, v) is not None and set(writer_set(v)) <= set(WRITERS),
+  "PEN_WRITERS": (str, valid_writers,
                   "'none' (MNIST alone) or pen writers 1-30 as ranges and numbers, like 1-30, 1-20 or 1-4,9,12-30"),
   "PEN_REPEAT": (int, lambda v: v >= 1, "an integer >= 1"),
   "STROKE_SLANT": (float, lambda v: 0 <= v <= 45, "degrees in [0, 45]"), "STROKE_ASPECT": (float, lambda v: 0 <= v <= 1, "a fraction in [0, 1]"),
