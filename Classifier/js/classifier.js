@@ -4,6 +4,7 @@
 // and train(batches), which fine-tunes the model on the backend it runs on, with the graphs export_webgpu.py generated.
 import { shareDownload } from "./safetensors.js";
 import { trainInWorker } from "./training_client.js";
+import { initialState } from "./graph_io.js";
 import { BACKEND_CHOICES, DEFAULT_BACKEND, MODEL_LABELS, MODEL_NAMES } from "./models.js";
 
 /** @typedef {import("./contracts.js").Backend} Backend */
@@ -122,7 +123,7 @@ async function webgpuEngine(name, device, learned) {
     await session.addGraph("train", (await trainModule(name)).graphs.webgpu);
   }
   async function resetOptimizer(session) {
-    for (const s of (await trainModule(name)).state) if (s.init !== "weights") session.writeState({ [s.name]: filled(s) });
+    session.writeState(initialState((await trainModule(name)).graphs.webgpu));  // Adam's moments and step products
   }
   return {
     backend: "webgpu",
@@ -157,8 +158,6 @@ function explainer(name, session, target) {
   };
   return { ready: () => session().hasGraph("explain"), prepare, run };
 }
-
-const filled = (spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1)).fill(spec.init);
 
 // {engine} on WebGPU, or {notice} saying why the model stays on the CPU: never a rejection, since by then the CPU
 // engine is answering and the page must go on.

@@ -32,6 +32,7 @@
  * @property {Dtype} dtype
  * @property {number} size  in bytes
  * @property {number[]} [value]  a constant's values
+ * @property {"weights" | number} [init]  a state buffer's start: from the weights file, or filled with this number
  */
 
 /**

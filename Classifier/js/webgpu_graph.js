@@ -3,7 +3,7 @@
 // that same state. Each graph's GPU objects are made once; a run is one upload per input, one command buffer with
 // every kernel and, when its outputs are wanted, one readback.
 import { fetchBytes, parseSafetensors } from "./safetensors.js";
-import { ARRAYS, checkedInput, modelFunction, weightSizes } from "./graph_io.js";
+import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "./graph_io.js";
 
 // Not // @ts-check: TypeScript's DOM library lacks WebGPU's constants (GPUBufferUsage, GPUShaderStage, GPUMapMode), which
 // @webgpu/types declares; the types below still tell an editor what goes in and out.
@@ -177,7 +177,7 @@ export async function loadWebgpuModel(device, url, graph) {
   const compiling = compileKernels(device, graph.kernels);
   compiling.catch(() => {});  // its failure is reported below, after the weights'
   const weights = parseSafetensors(await fetchBytes(url), weightSizes(graph), url);
-  session.writeState(weights);
+  session.writeState({ ...weights, ...initialState(graph) });
   await session.addGraph("infer", graph, compiling);
   return modelFunction(session, graph, weights);
 }
