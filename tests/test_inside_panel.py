@@ -114,7 +114,7 @@ def test_the_explain_graph_is_fetched_only_once_the_panel_opens(request, site_ur
   page = open_page(request.getfixturevalue(browser_fixture), "about:blank", viewport=DESKTOP)
   fetched = requests_for(page, ".explain.")
   try:
-    page.goto(site_url + "Classifier/")
+    page.goto(site_url + "Classifier/" + ("?backend=webgpu" if browser_fixture == "browser" else ""))
     wait_ready(page)
     wait_for_backend(page, "webgpu" if browser_fixture == "browser" else "cpu")
     seq = int(draw_and_wait(page, SHAPES["4"])["seq"])
