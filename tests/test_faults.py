@@ -30,12 +30,15 @@ def stored(page, models:int=0) -> dict:
   return page.evaluate(STORE)
 
 def open_at(page, url, backend="auto"):
+  page.bring_to_front()  # the tab a person looks at: a background tab's frames wait
   page.goto(url)
   wait_ready(page)
   return wait_settled(page) if backend == "auto" else wait_for_backend(page, backend)
 
 def teach_shape(page, shape:str, label:int, examples:int):
-  """Draws SHAPES[shape] afresh, presses "It's a <label>", and waits until the model has learned `examples` digits."""
+  """Draws SHAPES[shape] afresh, presses "It's a <label>", and waits until the model has learned `examples` digits; in
+  the front tab, as a person would."""
+  page.bring_to_front()
   page.click("#clear-button")
   seq = int(draw_and_wait(page, SHAPES[shape])["seq"])
   page.click(f'[data-teach="{label}"]')
@@ -85,11 +88,13 @@ def test_two_tabs_keep_one_consistent_store(browser, site_url):
   teach_shape(first, "7", 7, 1)
   teach_shape(first, "4", 4, 2)
   examples_shown(second, 2)  # the other tab learns of them
+  second.bring_to_front()
   second.click("#reset-personal")
   examples_shown(first, 0)
   assert "Your digits were forgotten in another tab of this page." in first.inner_text("#notice")
   assert personal(first)["state"] == "shipped"
   teach_shape(first, "1", 1, 1)
+  second.bring_to_front()
   examples_shown(second, 1)
   held = stored(first, models=1)
   [(kept, label)] = held["examples"]
@@ -173,6 +178,7 @@ def test_a_newer_deploy_takes_the_store_from_an_open_older_tab(browser, two_depl
   open_at(newer, two_deploys + "new/?model=cnn")
   examples_shown(newer, 1)
   assert draw_and_wait(newer, SHAPES["7"])["digit"] == "3"
+  older.bring_to_front()
   older.wait_for_function("() => document.querySelector('#notice').textContent.includes('opened in a newer version in another tab')")
   newer.reload()
   wait_ready(newer)
