@@ -72,7 +72,7 @@ def timed_shapes(page, strokes:int) -> list[tuple[float, float]]:
 def on_page(browser, url:str, model:str, backend:str, strokes:int) -> dict:
   context = browser.new_context(viewport={"width": 1280, "height": 800})
   page = context.new_page()
-  page.goto(url + f"Classifier/?model={model}")
+  page.goto(url + f"Classifier/?model={model}&backend={backend}")  # in auto mode the page might choose the other by speed
   wait_ready(page)
   wait_for_backend(page, backend)
   page.evaluate(RECORDER)

@@ -4,7 +4,7 @@ import pytest
 from conftest import ROOT
 from pen_replay import prediction, select_model, wait_for_prediction
 from test_inside_panel import wait_for_panel
-from test_page import DESKTOP, PHONE, READY_TIMEOUT_MS, SHAPES, draw_and_wait, open_page, wait_for_backend, wait_ready
+from test_page import DESKTOP, PHONE, READY_TIMEOUT_MS, SHAPES, draw_and_wait, open_page, wait_ready, wait_settled
 
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 MAX_TABS = 60  # more than the page's focusable elements: a walk this long has gone round the page
@@ -60,7 +60,7 @@ def test_keyboard_alone_tries_a_digit_switches_model_opens_the_panel_teaches_and
   page = open_page(browser, site_url + "Classifier/", viewport=DESKTOP)
   try:
     wait_ready(page)
-    wait_for_backend(page, "webgpu")
+    wait_settled(page)
     seq = int(prediction(page)["seq"])
     tab_to(page, "try-digit")
     page.keyboard.press("Enter")
@@ -100,7 +100,7 @@ def test_axe_finds_no_violation_with_the_panel_open_or_closed(browser, site_url,
   page = open_page(browser, site_url + "Classifier/", viewport=size, color_scheme=colours)
   try:
     wait_ready(page)
-    wait_for_backend(page, "webgpu")
+    wait_settled(page)
     draw_and_wait(page, SHAPES["4"])
     found = {}
     for model in ("cnn", "mlp"):

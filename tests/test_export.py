@@ -4,7 +4,7 @@ import pytest
 from tinygrad import Tensor, nn
 from conftest import run_script
 import export_webgpu
-from digits.export import finetune, wasm as wasm_kernels
+from digits.export import finetune, memory, wasm as wasm_kernels
 from digits.export.check import ExportError
 
 def module_value(path, name:str):
@@ -14,28 +14,43 @@ def module_value(path, name:str):
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_export_writes_checked_modules_and_weights(exported_site, name):
   site, _, weights_dir, run = exported_site
-  assert re.search(rf"{name}: 3 kernels \(WebGPU\) and 3 \(WebAssembly\) for inference, \d+ and \d+ for a training step, "
-                   r"\d+ and \d+ to explain; largest difference", run.stdout)
+  assert re.search(rf"{name}: kernels \(WebGPU and WebAssembly\) (\d+) and \1 to predict, (\d+) and \2 to store a taught drawing, "
+                   r"(\d+) and \3 for a training step, (\d+) and \4 to explain; largest difference", run.stdout)
   folder = site / name
   trained, shipped = nn.state.safe_load(str(weights_dir / f"{name}.safetensors")), nn.state.safe_load(str(folder / f"{name}.webgpu.safetensors"))
   for k in trained: np.testing.assert_array_equal(shipped[k].numpy(), trained[k].numpy())
   sizes = {k: v.numel() * 4 for k, v in shipped.items()}
+  memory_state = {"memory.keys": memory.CAPACITY * memory.width(name) * 4, "memory.classes": memory.CAPACITY * 10 * 4}
   for module in (f"{name}.js", f"{name}.cpu.js"):
     graph = module_value(folder / module, "graph")
-    assert [i["name"] for i in graph["inputs"]] == ["x"] and [o["name"] for o in graph["outputs"]] == ["logits"]
-    assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state"} == sizes
+    assert [i["name"] for i in graph["inputs"]] == ["x"]
+    assert [o["name"] for o in graph["outputs"]] == ["logits", "scores", "bonus", "nearest", "similarity"]  # logits first: the loader API's
+    assert state_sizes(graph, "weights") == sizes and state_sizes(graph, 0.0) == memory_state
   assert all("@compute" in k["code"] for k in module_value(folder / f"{name}.js", "graph")["kernels"])
-  state, graphs = module_value(folder / f"{name}.train.js", "state"), json.loads(re.search(r"^export const graphs = \{webgpu: (.*), wasm: (.*)\};$",
-                  (folder / f"{name}.train.js").read_text(), re.M).expand(r'{"webgpu": \1, "wasm": \2}'))
+  state, graphs = module_value(folder / f"{name}.train.js", "state"), both_graphs(folder / f"{name}.train.js")
   assert {s["name"] for s in state if s["init"] == "weights"} == set(sizes)
   assert {s["name"]: s["init"] for s in state if s["name"].startswith("adam.") and not s["name"].startswith(("adam.m.", "adam.v."))} == \
          {"adam.b1_t": 1.0, "adam.b2_t": 1.0, "adam.lr": pytest.approx(finetune.RECIPES[name]["lr"])}
   for graph in graphs.values():
     assert [i["name"] for i in graph["inputs"]] == ["x", "y", "noise"] and [o["name"] for o in graph["outputs"]] == ["loss"]
-    assert {b["name"] for b in graph["buffers"] if b["kind"] == "state"} == {s["name"] for s in state}
-  for wasm in (f"{name}.cpu.wasm", f"{name}.train.wasm"):
+    assert {b["name"] for b in graph["buffers"] if b["kind"] == "state"} == {s["name"] for s in state} - set(memory_state)
+  assert module_value(folder / f"{name}.memory.js", "memory") == {"capacity": memory.CAPACITY, "exact": memory.EXACT, **memory.SETTINGS[name]}
+  for graph in both_graphs(folder / f"{name}.memory.js").values():
+    assert [(i["name"], i["dtype"]) for i in graph["inputs"]] == [("x", "F32"), ("y", "I32"), ("row", "I32")]
+    assert [o["name"] for o in graph["outputs"]] == ["keys"]
+    # the weights the embedding needs (not the last layer's), and the memory it writes
+    assert state_sizes(graph, "weights").items() < sizes.items() and state_sizes(graph, 0.0) == memory_state
+  for wasm in (f"{name}.cpu.wasm", f"{name}.train.wasm", f"{name}.explain.wasm", f"{name}.memory.wasm"):
     module = (folder / wasm).read_bytes()
     assert module[:4] == b"\0asm" and 11 not in wasm_kernels.sections(module), "a module with data of its own would overwrite another's"
+
+def state_sizes(graph:dict, init) -> dict[str, int]:
+  """{name: bytes} of the graph's state buffers that start as `init` says ("weights", or a number)."""
+  return {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state" and b["init"] == init}
+
+def both_graphs(path) -> dict:
+  """`export const graphs = {webgpu: ..., wasm: ...};` of a generated module."""
+  return json.loads(re.search(r"^export const graphs = \{webgpu: (.*), wasm: (.*)\};$", path.read_text(), re.M).expand(r'{"webgpu": \1, "wasm": \2}'))
 
 def test_missing_weights_name_the_training_command(tmp_path):
   r = run_script("export_webgpu.py", {"WEIGHTS_DIR": str(tmp_path), "OUT_DIR": str(tmp_path / "out")}, "convnet")
@@ -53,8 +68,9 @@ def test_weights_of_the_wrong_shape_name_the_tensor(tmp_path, trained):
   assert r.returncode != 0 and "c2.weight" in r.stderr and "(16, 8, 5, 5)" in r.stderr and not (tmp_path / "out").exists()
 
 def wrong_launch(graph:dict) -> dict:
-  """The last kernel launched with one workgroup: it then computes only the start of its output."""
-  graph["kernels"][-1]["workgroups"] = [1, 1, 1]
+  """The kernel of the most workgroups launched with one: it then computes only the start of its output (the last
+  kernel may be a single workgroup's)."""
+  max(graph["kernels"], key=lambda k: np.prod(k["workgroups"]))["workgroups"] = [1, 1, 1]
   return graph
 
 def last_kernel_dropped(graph:dict) -> dict:
@@ -69,6 +85,8 @@ def last_kernel_dropped(graph:dict) -> dict:
   ("train", "wasm", last_kernel_dropped, "exported wasm training step differs from tinygrad's own step on CPU"),
   ("explain", "webgpu", last_kernel_dropped, "exported webgpu explain graph differs from tinygrad on CPU"),
   ("explain", "wasm", last_kernel_dropped, "exported wasm explain graph differs from tinygrad on CPU"),
+  ("store", "webgpu", wrong_launch, "exported webgpu memory store differs from tinygrad on CPU"),
+  ("store", "wasm", last_kernel_dropped, "exported wasm memory store differs from tinygrad on CPU"),
 ])
 def test_a_wrong_kernel_is_caught_and_nothing_is_written(tmp_path, trained, monkeypatch, kind, target, spoil, message):
   real, builders = export_webgpu.graph_of, export_webgpu.GRAPHS

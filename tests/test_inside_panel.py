@@ -6,6 +6,7 @@ import pytest
 from tinygrad import Tensor
 from tinygrad.helpers import Context
 from conftest import ROOT
+from digits.export import memory
 from digits.export.explain import make_explain
 from digits.export.check import TOLERANCE, check_inputs, error_of
 from digits.models import load_model
@@ -24,9 +25,10 @@ EXPLAIN_ALL = """async ([name, backend, inputs]) => {
 
 @functools.cache
 def tinygrad_explain(name:str) -> list[dict[str, np.ndarray]]:
-  """digits/export/explain.py on the CPU with the shipped weights, for each check input, every output flattened."""
+  """digits/export/explain.py on the CPU with the shipped weights and an empty memory (the page's before any teaching),
+  for each check input, every output flattened."""
   with Context(DEV="CPU"):
-    explain = make_explain(load_model(name, ROOT / "Classifier" / name / f"{name}.webgpu.safetensors"))
+    explain = make_explain(load_model(name, ROOT / "Classifier" / name / f"{name}.webgpu.safetensors"), name, memory.empty_memory(name))
     return [{k: v.numpy().reshape(-1) for k, v in explain(Tensor(x.reshape(1, 784))).items()} for x in check_inputs()]
 
 @pytest.fixture(scope="module")
@@ -112,7 +114,7 @@ def test_the_explain_graph_is_fetched_only_once_the_panel_opens(request, site_ur
   page = open_page(request.getfixturevalue(browser_fixture), "about:blank", viewport=DESKTOP)
   fetched = requests_for(page, ".explain.")
   try:
-    page.goto(site_url + "Classifier/")
+    page.goto(site_url + "Classifier/" + ("?backend=webgpu" if browser_fixture == "browser" else ""))
     wait_ready(page)
     wait_for_backend(page, "webgpu" if browser_fixture == "browser" else "cpu")
     seq = int(draw_and_wait(page, SHAPES["4"])["seq"])

@@ -75,6 +75,15 @@ def wait_for_backend(page, backend):
     return status.dataset.backend === backend && status.dataset.nextBackend === "";
   }""", arg=backend, timeout=READY_TIMEOUT_MS)
 
+def wait_settled(page) -> str:
+  """Waits until the status names no backend still starting, and returns the one it settled on: by measured speed in
+  auto mode, WebGPU where it answers within a frame (the CNN on SwiftShader), else the CPU (the MLP there)."""
+  page.wait_for_function("""() => {
+    const status = document.querySelector("#status");
+    return status.dataset.state === "ready" && status.dataset.nextBackend === "";
+  }""", timeout=READY_TIMEOUT_MS)
+  return status(page)["backend"]
+
 def status(page) -> dict:
   return page.locator("#status").evaluate("el => ({...el.dataset})")
 
@@ -100,7 +109,8 @@ def assert_empty(page):
 
 @pytest.fixture(scope="module")
 def desktop(browser, site_url):
-  page = open_page(browser, site_url + "Classifier/", viewport=DESKTOP)
+  """The page on WebGPU (?backend=webgpu: in auto mode the page may choose the CPU on a busy machine, by measured speed)."""
+  page = open_page(browser, site_url + "Classifier/?backend=webgpu", viewport=DESKTOP)
   wait_ready(page)
   wait_for_backend(page, "webgpu")
   yield page
@@ -308,7 +318,8 @@ def test_phone_touch_draws_and_predicts_without_horizontal_scroll(browser, site_
 
 def test_auto_answers_on_the_cpu_until_webgpu_is_ready_then_shows_the_webgpu_prediction(browser, site_url):
   """The WebGPU model's module is held back, so the page must answer on the CPU first; once it is let through, the
-  page moves to WebGPU and shows the prediction computed again there. One download of the weights serves both."""
+  page times both and moves to WebGPU, showing the prediction computed again there, or, where WebGPU took more than a
+  frame (SwiftShader on a busy machine), stays on the CPU and says why. One download of the weights serves both."""
   page = new_page(browser, viewport=DESKTOP)
   weights = requests_for(page, "cnn.webgpu.safetensors")
   webgpu_module = HeldRequests(page, "**/cnn/cnn.js")
@@ -321,11 +332,13 @@ def test_auto_answers_on_the_cpu_until_webgpu_is_ready_then_shows_the_webgpu_pre
     cpu_bars = probabilities(page)
     assert "CPU" in page.inner_text("#inference-info")
     webgpu_module.release()
-    wait_for_backend(page, "webgpu")
-    on_gpu = wait_for_prediction(page, "cnn", int(on_cpu["seq"]))
-    assert on_gpu["digit"] == on_cpu["digit"] == "7"
-    assert probabilities(page) == pytest.approx(cpu_bars, abs=1e-4)
-    assert "WebGPU" in page.inner_text("#inference-info") and page.inner_text("#status") == "CNN ready · WebGPU"
+    if wait_settled(page) == "webgpu":
+      on_gpu = wait_for_prediction(page, "cnn", int(on_cpu["seq"]))
+      assert on_gpu["digit"] == on_cpu["digit"] == "7"
+      assert probabilities(page) == pytest.approx(cpu_bars, abs=1e-4)
+      assert "WebGPU" in page.inner_text("#inference-info") and page.inner_text("#status") == "CNN ready · WebGPU"
+    else:
+      assert "more than a frame" in page.inner_text("#notice") and page.inner_text("#status") == "CNN ready · CPU"
     assert len(weights) == 1, weights
     assert page.console_errors == []
   finally:
@@ -349,7 +362,7 @@ def test_the_other_model_is_fetched_only_once_the_person_reaches_for_it(browser,
   try:
     page.goto(site_url + "Classifier/")
     wait_ready(page)
-    wait_for_backend(page, "webgpu")
+    wait_settled(page)
     cnn = draw_and_wait(page, SHAPES["7"])
     page.wait_for_timeout(1000)  # time enough for a background preload to start, were there one
     assert mlp_files == []
@@ -362,7 +375,7 @@ def test_the_other_model_is_fetched_only_once_the_person_reaches_for_it(browser,
     mlp = wait_for_prediction(page, "mlp", int(cnn["seq"]))
     assert mlp["digit"] != ""
     wait_ready(page)
-    wait_for_backend(page, "webgpu")
+    wait_settled(page)
     assert len(mlp_weights) == 1, mlp_weights
     assert page.console_errors == []
   finally:

@@ -31,8 +31,10 @@ def misread_candidates(pendigits_path) -> list[dict]:
   digits = load_digits(pendigits_path)
   return [digits[i] for i in sorted(wrong, key=lambda i: -logits[i].max())]
 
-def page_at(browser, site_url, backend=None):
-  page = open_page(browser, site_url + f"Classifier/?model={MODEL}", viewport={"width": 1280, "height": 800})
+def page_at(browser, site_url, backend=None, query=""):
+  """The page with MODEL; on `backend` if given ("webgpu" forced: in auto mode the page may choose the CPU by speed)."""
+  forced = "&backend=webgpu" if backend == "webgpu" else ""
+  page = open_page(browser, site_url + f"Classifier/?model={MODEL}{forced}{query}", viewport={"width": 1280, "height": 800})
   wait_ready(page)
   if backend: wait_for_backend(page, backend)
   return page
@@ -68,6 +70,8 @@ def teach_until_read(page, digit) -> list[str]:
   pytest.fail(f"still read as {read} after {MAX_TEACHES} teachings of a {digit['label']}")
 
 def test_teaching_on_webgpu_fixes_a_misread_drawing(browser, site_url, misread_candidates):
+  """?backend=webgpu: WebGPU learns too, however slow its training steps (in auto mode SwiftShader's are too slow:
+  test_backend_choice.py)."""
   page = page_at(browser, site_url, "webgpu")
   digit = draw_misread(page, misread_candidates)
   assert personal(page)["state"] == "shipped" and page.is_disabled("#export-personal")
@@ -119,7 +123,9 @@ def test_teaching_survives_a_reload_and_reset_forgets_it(browser, site_url):
   assert float(wait_for_prediction(page, MODEL, seq)["confidence"]) == pytest.approx(shipped, abs=1e-4)
   page.reload()
   wait_ready(page)
-  assert personal(page) == {"state": "shipped", "examples": "0", "backend": ""}
+  shown = personal(page)
+  assert {k: shown[k] for k in ("state", "examples", "backend", "kept", "memory")} == \
+         {"state": "shipped", "examples": "0", "backend": "", "kept": "0", "memory": "0"}
   assert float(draw_and_wait(page, SHAPES["2"])["confidence"]) == pytest.approx(shipped, abs=1e-4)
 
 def test_export_is_read_by_load_model(browser, site_url, tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from tinygrad import Tensor
 from tinygrad.helpers import Context
 from digits.models import load_model
-from digits.export.check import TOLERANCE, check_inputs, error_of
+from digits.export.check import TOLERANCE, check_inputs, error_of, reference_memory, reference_reads, stored_examples
 from test_page import HeldRequests, requests_for
 
 RUN = """async ([name, inputs, url]) => {
@@ -149,3 +149,32 @@ def test_a_lost_device_is_replaced_and_work_goes_on(site_page, backend):
   }""", x.tolist())
   assert replaced and error_of(np.array(after), np.array(before)) <= TOLERANCE
   assert error_of(np.array([after]), cpu_logits("cnn", weights_dir, x[:1])) <= TOLERANCE
+
+RECALL_WITH_MEMORY = """async ([name, backend, examples, inputs]) => {
+  const { loadClassifier } = await import("./js/classifier.js");
+  const model = await loadClassifier(name, { backend });
+  await model.prepareMemory();
+  model.holdExamples(examples.map(({ x, y }) => ({ input: new Float32Array(x), label: y })));
+  const results = [];
+  for (const x of inputs) {
+    const outputs = await model.recall(new Float32Array(x));
+    results.push(Object.fromEntries(Object.entries(outputs).map(([key, values]) => [key, Array.from(values)])));
+  }
+  return [model.backend, model.memoryCount, results];
+}"""
+
+@pytest.mark.parametrize("backend", ["webgpu", "cpu"])
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_the_memory_stored_and_read_in_the_browser_gives_tinygrads_outputs(site_page, name, backend):
+  """The exporter's store check, through the page's own code: the examples held one per slot by model_memory.js (the
+  rows tinygrad's check writes), then every output of the prediction graph for each check input."""
+  page, _, weights_dir = site_page
+  examples = [{"x": e["x"].reshape(-1).tolist(), "y": int(e["y"][0])} for e in stored_examples(name)]
+  got_backend, held, got = page.evaluate(RECALL_WITH_MEMORY, [name, backend, examples, check_inputs().tolist()])
+  weights = weights_dir / f"{name}.safetensors"
+  expected, _ = reference_reads(name, weights, reference_memory(name, weights)[1])
+  assert (got_backend, held) == (backend, len(examples))
+  errors = {f"'{k}' of check input {i}": error_of(np.array(g[k]).reshape(-1), e[k].reshape(-1))
+            for i, (g, e) in enumerate(zip(got, expected)) for k in e}
+  worst = max(errors, key=errors.get)
+  assert errors[worst] <= TOLERANCE, f"{worst} differs by {errors[worst]:.2e}"

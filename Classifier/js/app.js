@@ -10,8 +10,9 @@ import * as status from "./status_view.js";
 import { readPageOptions } from "./page_options.js";
 import { ClassificationScheduler } from "./scheduler.js";
 import { ClassifierLoads } from "./classifier_loads.js";
-import { classify } from "./classification.js";
+import { classify, leanedOn } from "./classification.js";
 import { InsideWeights } from "./inside_weights.js";
+import { installPageHook } from "./page_hook.js";
 
 status.showUncaughtErrors();
 
@@ -36,6 +37,8 @@ const drawing = new DrawingSurface(elements.canvas, { onChange: onDrawingChange 
 // What the page has learned of the person, restored from this browser before any model answers; never rejects:
 // without it the page still classifies.
 const learning = openLearner();
+const memoryWanted = new Set();  // the models whose memory's store step was fetched ahead, when the person first drew
+installPageHook({ predict: predictForHook, input: async () => (await code.preprocess).toModelInput(drawing.strokes) });
 
 prediction.showInitial(state.model);
 controls.wireControls({
@@ -73,30 +76,47 @@ function selectModel(name) {
   if (name === state.model && !retrying) return;
   state.model = name;
   controls.showModel(name);
-  requestClassification();
+  // the model catches up on what it missed once its reading is shown: its memory first, fine-tuning in the background
+  const shown = requestClassification();
   showModelStatus(name);
-  learning.then(({ panel }) => panel?.show());
+  learning.then(({ learner, panel }) => {
+    panel?.show();
+    shown.then(() => learner?.catchUp(name));
+  });
 }
 
 function onDrawingChange(strokes) {
   controls.showDrawingEmpty(strokes.length === 0);
   requestClassification();
   learning.then(({ panel }) => panel?.show());
+  if (strokes.length > 0) fetchMemoryAhead(state.model);
+}
+
+// The memory's store step, fetched and compiled while the person draws, so that their first teaching answers at once.
+function fetchMemoryAhead(name) {
+  if (memoryWanted.has(name)) return;
+  memoryWanted.add(name);
+  classifiers.get(name).then((classifier) => classifier.prepareMemory()).catch(() => memoryWanted.delete(name));
 }
 
 async function openLearner() {
   try {
     const [{ Learner }, { PersonalPanel }] = await Promise.all([code.learner, code.panel]);
-    const { learner, notices } = await Learner.open();
+    const { learner, notices } = await Learner.open({ finetune: options.finetune });
     notices.forEach(status.addNotice);
+    learner.addEventListener("notice", ({ detail: { text, ends } }) => {
+      if (text) status.addNotice(text);
+      if (ends) status.removeNotice(ends);
+    });
     const panel = new PersonalPanel(learner, {
       model: () => state.model,
       drawn: () => drawing.strokes.length > 0,
       input: async () => (await code.preprocess).toModelInput(drawing.strokes),
       classifierFor: (name) => classifiers.get(name),
+      shown: () => requestClassification(),
       onLearned: (name) => {
         inside.weights.forget();  // the filters and weight patterns shown come from the weights, which changed
-        if (name === state.model && drawing.strokes.length > 0) requestClassification();
+        if ((name === null || name === state.model) && drawing.strokes.length > 0) requestClassification();
       },
       notify: status.addNotice,
     });
@@ -165,10 +185,20 @@ async function showModelStatus(name) {
   }
 }
 
-// Called synchronously by every change, so that data-busy is "true" before the handler returns.
+// Called synchronously by every change, so that data-busy is "true" before the handler returns. Resolves once the
+// drawing as it is now has been read and shown.
 function requestClassification() {
   prediction.showBusy();
-  scheduler.request();
+  return scheduler.request();
+}
+
+// The page's reading of `input` by `model`: its classifier, with the person's memory (learner.ready) and, while the
+// inside panel is open and can be, the explain graph.
+async function read(model, input, wantsExplain) {
+  const classifier = await classifiers.get(model);
+  await (await learning).learner?.ready(classifier);
+  const explain = wantsExplain(classifier);
+  return { classifier, explain, result: await classify(classifier, input, { explain }) };
 }
 
 async function classifyLatestDrawing() {
@@ -177,17 +207,25 @@ async function classifyLatestDrawing() {
     const model = state.model;
     const input = toModelInput(drawing.strokes);
     if (input === null) return showEmptyPrediction(model);
-    const classifier = await classifiers.get(model);
     const panel = inside.panel?.open ? inside.panel : null;
-    const explaining = panel !== null && prepareInside(panel, classifier);
-    const result = await classify(classifier, input, { explain: explaining });
+    const { classifier, explain, result } = await read(model, input, (c) => panel !== null && prepareInside(panel, c));
     const seq = prediction.showPrediction({ model, digit: result.digit, probabilities: result.probabilities, input });
-    if (panel && explaining) panel.show(model, seq, result.outputs, input, await inside.weights.of(classifier));
+    if (panel && explain) {
+      const leaned = leanedOn(classifier, result.outputs, result.digit);
+      panel.show(model, seq, result.outputs, input, await inside.weights.of(classifier), leaned);
+    }
     prediction.showTiming(model, result.backend, result.milliseconds);
     if (model === state.model) status.showReady(classifier);
   } catch (error) {
     status.showError(error);
   }
+}
+
+// window.digitPage.predict: the page's own reading of x, as it would show it now.
+async function predictForHook(x) {
+  const explaining = (classifier) => Boolean(inside.panel?.open) && classifier.canExplain;
+  const { result } = await read(state.model, x, explaining);
+  return { digit: result.digit, probabilities: result.probabilities };
 }
 
 // Whether the classifier can explain now; if not, its explain graph is fetched and compiled, then the drawing read again.

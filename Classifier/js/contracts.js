@@ -32,6 +32,7 @@
  * @property {Dtype} dtype
  * @property {number} size  in bytes
  * @property {number[]} [value]  a constant's values
+ * @property {"weights" | number} [init]  a state buffer's start: from the weights file, or filled with this number
  */
 
 /**
@@ -155,7 +156,38 @@
  * @property {URL} wasm
  */
 
+/**
+ * The person's memory (digits/export/memory.py) as <model>/<model>.memory.js gives it: `capacity` rows, `copies` rows
+ * per example; a row matched at `exact` (cosine) or above is the same drawing; a class whose best row matches above
+ * `threshold` gains `weight` * (cosine - threshold) in log-probability.
+ * @typedef {object} MemorySettings
+ * @property {number} capacity
+ * @property {number} exact
+ * @property {string} embedding
+ * @property {number} copies
+ * @property {number} threshold
+ * @property {number} weight
+ */
+
+/**
+ * <model>/<model>.memory.js: the step that stores a taught drawing (inputs x, y: its label, row: the first row it
+ * writes; output keys), for both targets, and the memory's settings.
+ * @typedef {object} MemoryModule
+ * @property {MemorySettings} memory
+ * @property {{ webgpu: WebgpuGraph, wasm: WasmGraph }} graphs
+ * @property {URL} wasm
+ */
+
 // ------------------------------------------------------------------ the classifier (classifier.js)
+
+/**
+ * The prediction graph's outputs: the network's logits; the scores, log-probabilities with the memory's bonus (what
+ * the page shows is softmax(scores)); the bonus of each class; the memory row that matched the chosen digit best
+ * (-1 if none did above the threshold) and its cosine.
+ * @typedef {Tensors & {
+ *   logits: Float32Array, scores: Float32Array, bonus: Float32Array, nearest: Int32Array, similarity: Float32Array,
+ * }} RecallOutputs
+ */
 
 /**
  * One fine-tuning step's images, labels and warps (learning.js).
@@ -174,18 +206,21 @@
  */
 
 /**
- * The explain graph's outputs: the logits, the two likeliest digits with the attribution of each to the input's
- * pixels, and the model's activations (the CNN's conv1 and conv2, the MLP's hidden).
- * @typedef {Tensors & {
- *   logits: Float32Array, first: Int32Array, second: Int32Array,
+ * The explain graph's outputs: the recall's, the two likeliest digits by the scores with the attribution of each to
+ * the input's pixels, and the model's activations (the CNN's conv1 and conv2, the MLP's hidden).
+ * @typedef {RecallOutputs & {
+ *   first: Int32Array, second: Int32Array,
  *   first_attribution: Float32Array, second_attribution: Float32Array,
  * }} ExplainOutputs
  */
 
 /**
  * What loadClassifier(name, { backend }) resolves to. In "auto" mode it can start on the CPU with pendingBackend
- * "webgpu"; it then moves to WebGPU once (event "backendchange") or stays on the CPU (event "notice"; `notice` says
- * why), and pendingBackend becomes null.
+ * "webgpu"; it then moves to WebGPU once (event "backendchange") if WebGPU answers within a frame or faster than the
+ * CPU, or stays on the CPU (event "notice"; `notice` says why), and pendingBackend becomes null. It may later leave
+ * WebGPU for the CPU (both events): when WebGPU no longer answers within a frame, or the GPU is lost with no other.
+ * predict() gives the network's logits, recall() everything the prediction graph gives; the memory holds the examples
+ * given to holdExamples(), after prepareMemory().
  * @typedef {EventTarget & {
  *   readonly name: ModelName,
  *   readonly backend: Backend,
@@ -195,7 +230,15 @@
  *   readonly weightsVersion: string,
  *   readonly weightSizes: Record<string, number>,
  *   readonly canExplain: boolean,
+ *   readonly memorySettings: MemorySettings | null,
+ *   readonly memorySlots: number | null,
+ *   readonly memoryCount: number,
  *   predict(x: Float32Array): Promise<Float32Array>,
+ *   recall(x: Float32Array): Promise<RecallOutputs>,
+ *   prepareMemory(): Promise<MemorySettings>,
+ *   holdsExamples(examples: { input: Float32Array, label: number }[]): boolean,
+ *   holdExamples(examples: { input: Float32Array, label: number }[]): void,
+ *   memoryExample(row: number): { input: Float32Array, label: number } | null,
  *   explain(x: Float32Array): Promise<ExplainOutputs>,
  *   prepareExplain(): Promise<void>,
  *   train(batches: TrainingBatch[]): Promise<TrainingResult>,

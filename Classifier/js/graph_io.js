@@ -7,6 +7,7 @@ import { INPUT_SIZE } from "./models.js";
 /** @typedef {import("./contracts.js").GraphTensor} GraphTensor */
 /** @typedef {import("./contracts.js").Model} Model */
 /** @typedef {import("./contracts.js").Session} Session */
+/** @typedef {import("./contracts.js").Tensors} Tensors */
 /** @typedef {import("./contracts.js").TypedArray} TypedArray */
 /** @typedef {import("./contracts.js").Weights} Weights */
 
@@ -20,10 +21,18 @@ export function checkedInput(spec, values) {
   return values.slice();
 }
 
-// {tensor name: bytes} of the state an inference graph reads: the weights file must hold exactly these
+// {tensor name: bytes} of the state a graph reads from the weights file (init "weights"): the file must hold these
 /** @param {Graph} graph @returns {Record<string, number>} */
 export function weightSizes(graph) {
-  return Object.fromEntries(graph.buffers.filter((b) => b.kind === "state").map((b) => [b.name, b.size]));
+  return Object.fromEntries(graph.buffers.filter((b) => b.kind === "state" && b.init === "weights").map((b) => [b.name, b.size]));
+}
+
+// {tensor name: values} of the state a graph reads that does not come from the weights file, each filled with its init
+// (the person's memory starts empty: zeros)
+/** @param {Graph} graph @returns {Tensors} */
+export function initialState(graph) {
+  const other = graph.buffers.filter((b) => b.kind === "state" && b.init !== "weights");
+  return Object.fromEntries(other.map((b) => [b.name, new ARRAYS[b.dtype](b.size / 4).fill(Number(b.init))]));
 }
 
 // The model on `session`, whose "infer" graph is `graph`: x -> its logits (contracts.js's Model).

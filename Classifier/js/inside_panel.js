@@ -1,6 +1,7 @@
 // "Inside the model": what the current model computes from the drawing, shown beside the prediction and updated with
-// it. Everything comes from the model's explain graph (explain.py, run by classifier.explain): its activations, and
-// which pixels pushed the two likeliest digits; the filters and weight patterns come from the model's current weights.
+// it. Everything comes from the model's explain graph (explain.py, run by classifier.explain): its activations, which
+// pixels pushed the two likeliest digits, and whether the reading leaned on one of the person's own examples (their
+// drawing is then shown); the filters and weight patterns come from the model's current weights.
 // Each picture has a caption and a text alternative that says what it shows in words.
 import { INPUT_SIDE, INPUT_SIZE } from "./models.js";
 
@@ -79,18 +80,44 @@ export class InsidePanel {
 
   // What to show while the graph is being fetched and compiled, or when there is nothing drawn.
   showNote(text) {
-    this.#section.dataset.state = "waiting";
+    Object.assign(this.#section.dataset, { state: "waiting", memory: "false" });
     this.#section.querySelector(".inside-note").textContent = text;
+    this.#section.querySelector("#inside-memory").hidden = true;
   }
 
-  // outputs: classifier.explain()'s; input: the model input (784 values in -1..1); weights: {name: Float32Array}.
-  show(model, seq, outputs, input, weights) {
+  // outputs: classifier.explain()'s; input: the model input (784 values in -1..1); weights: {name: Float32Array};
+  // leaned: the person's own example the reading leaned on ({example: {input, label}, similarity}), or null.
+  show(model, seq, outputs, input, weights, leaned) {
     if (this.#built?.model !== model) this.#built = build(this.#section.querySelector(".inside-body"), model);
     this.#built.update(outputs, input, weights);
     const [first, second] = [String(outputs.first[0]), String(outputs.second[0])];
-    Object.assign(this.#section.dataset, { state: "shown", model, seq: String(seq), first, second });
+    Object.assign(this.#section.dataset, { state: "shown", model, seq: String(seq), first, second, memory: String(leaned !== null) });
     this.#section.querySelector(".inside-note").textContent = "";
+    this.#showLeaned(leaned);
   }
+
+  #showLeaned(leaned) {
+    const figure = this.#section.querySelector("#inside-memory"), canvas = figure.querySelector("canvas");
+    figure.hidden = leaned === null;
+    if (leaned === null) return;
+    const { example, similarity } = leaned, exact = similarity >= leaned.exact;
+    paintInk(canvas, example.input);
+    canvas.dataset.label = String(example.label);
+    const text = `Leaned on your own ${example.label}: ` + (exact ? "this very drawing, as you taught it." :
+      `the drawing you taught that is most like this one (similarity ${similarity.toFixed(2)}).`);
+    canvas.setAttribute("aria-label", `Your own ${example.label}, taught earlier`);
+    figure.querySelector("figcaption").textContent = text;
+  }
+}
+
+// A model input (-1 background .. +1 ink) as dark ink on paper, as the page shows what the model sees.
+function paintInk(canvas, input) {
+  const context = canvas.getContext("2d"), image = context.createImageData(INPUT_SIDE, INPUT_SIDE);
+  input.forEach((v, i) => {
+    const shade = 255 * (1 - (v + 1) / 2);
+    image.data.set([shade, shade, shade, 255], 4 * i);
+  });
+  context.putImageData(image, 0, 0);
 }
 
 function build(body, model) {

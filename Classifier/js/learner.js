@@ -1,96 +1,163 @@
-// Learns the person's handwriting: keeps the digits they taught (their examples, shared by both models), fine-tunes a
-// model on each new example in turn (one job at a time; teaching while a job runs queues the example), brings the other
-// model up to date when it is next used, and keeps all of it across reloads (personal_store.js).
-// Events: "change" (examples, or a model's state, changed), "learned" (detail: model name; its weights are new).
-import { PersonalStore, recordProblem } from "./personal_store.js";
+// Learns the person's handwriting: keeps the digits they taught (their examples, shared by both models) in each model's
+// memory, which every prediction consults (model_memory.js), and fine-tunes each model on them in the background, one
+// job at a time (unless the page's address says finetune=off); a model shown again catches up on what it missed. All of
+// it is kept across reloads (personal_store.js) and followed across tabs; a write the browser refuses is said.
+// Events: "change" (examples, or a model's state, changed), "learned" (detail: model name; its weights or memory are
+// new), "error" (detail: model name; learner.error says why), "notice" (detail: {text, ends}: a line for the person,
+// and the earlier one it ends, if any).
+import { PersonalStore, recordProblem, writeProblem } from "./personal_store.js";
 import { loadReplay, teachingBatches } from "./learning.js";
 import { MODEL_LABELS } from "./models.js";
 import { indexOfMax } from "./probabilities.js";
 
 // A teaching starts no training round that would end later than this after its first round began, so that the
-// corrected prediction shows within about a second even where a round is slow (WebGPU on SwiftShader)
+// fine-tuning of one example ends within about a second even where a round is slow (WebGPU on SwiftShader)
 const ROUNDS_WITHIN_MS = 800;
+const BLOCKED = "Another tab holds this page's saved digits open in an older version: close it, and your digits come back here. " +
+  "Until then, what you teach is kept for this visit only.";
+
+/** @typedef {{ id: number | null, input: Float32Array, label: number, saved: Promise<void> | null }} Example */
 
 export class Learner extends EventTarget {
-  #store;
-  #examples;
-  #records;               // saved model records not yet checked against their model
-  #models = new Map();    // name -> {classifier, learned: number of examples (in order) its weights have learned}
+  #store = null;
+  /** @type {Example[]} */
+  #examples = [];
+  #records = {};          // saved model records not yet checked against their model
+  #models = new Map();    // name -> {classifier, learned: Set of the examples its weights learned}
   #wanted = new Set();    // models waiting to catch up, in order
   #running = null;        // the model being trained, or null
-  #generation = 0;        // bumped by reset(): a job started before it does not touch what comes after
+  #generation = 0;        // bumped by every forgetting: a job started before it does not touch what comes after
+  #finetune;
   error = null;           // the last training failure, for the page to show
   lastBackend = "";       // the backend that computed the last training ("webgpu" or "cpu")
 
-  // -> {learner, notices}
-  static async open() {
-    const { store, examples, records, notices } = await PersonalStore.load();
-    return { learner: new Learner(store, examples, records), notices };
+  // -> {learner, notices}; never waits for a store that another tab blocks: it then comes in later
+  static async open({ finetune = true } = {}) {
+    const learner = new Learner(finetune);
+    let blocked;
+    const isBlocked = new Promise((resolve) => { blocked = resolve; });
+    const loading = PersonalStore.load({
+      onBlocked: blocked,
+      onChanged: (type) => learner.#followOtherTab(type),
+      onClosed: () => learner.#notify("This page opened in a newer version in another tab, so what you teach here is kept " +
+        "for this visit only: reload this tab to go on with the newer one."),
+    });
+    const loaded = await Promise.race([loading, isBlocked.then(() => null)]);
+    if (loaded) {
+      learner.#attach(loaded);
+      return { learner, notices: loaded.notices };
+    }
+    loading.then((late) => { learner.#attach(late); late.notices.forEach((text) => learner.#notify(text)); learner.#notify(null, BLOCKED); });
+    return { learner, notices: [BLOCKED] };
   }
 
-  constructor(store, examples, records) {
+  constructor(finetune) {
     super();
-    this.#store = store;
-    this.#examples = examples;
-    this.#records = records;
+    this.#finetune = finetune;
   }
 
   get exampleCount() { return this.#examples.length; }
+  get keptCount() { return this.#examples.filter((e) => e.id !== null).length; }
+  get finetunes() { return this.#finetune; }
 
-  // "shipped" (nothing taught), "learning" (examples it has not learned yet) or "personal"
+  // "shipped" (nothing taught), "learning" (examples its weights have not learned yet: fine-tuning) or "personal"
   stateOf(name) {
     if (this.#examples.length === 0) return "shipped";
-    return (this.#models.get(name)?.learned ?? 0) < this.#examples.length ? "learning" : "personal";
+    if (!this.#finetune) return "personal";
+    const learned = this.#models.get(name)?.learned;
+    return learned && this.#examples.every((e) => learned.has(e)) ? "personal" : "learning";
+  }
+
+  hasLearnedWeights(name) { return (this.#models.get(name)?.learned.size ?? 0) > 0; }
+
+  // {held, slots}: how many examples model `name`'s memory holds, and at most; null before it has a memory
+  memoryOf(name) {
+    const classifier = this.#models.get(name)?.classifier;
+    return classifier?.memorySlots ? { held: classifier.memoryCount, slots: classifier.memorySlots } : null;
   }
 
   // A classifier just loaded: it takes its saved weights (or a notice says why they were discarded), then learns the
   // examples it has not learned. Returns that notice, or null.
   adopt(classifier) {
-    const name = classifier.name, record = this.#records[name];
-    delete this.#records[name];
-    let learned = 0, notice = null;
-    if (record) {
-      const problem = recordProblem(record, name, classifier.weightsVersion, classifier.weightSizes, this.#examples.length);
-      if (problem === null) {
-        classifier.setWeights(record.weights);
-        learned = record.learned;
-      } else {
-        notice = `${problem}, so it was discarded: the ${MODEL_LABELS[name]} model starts from its shipped weights` +
-          (this.#examples.length ? " and learns your digits again." : ".");
-        this.#store?.forgetModel(name).catch(() => {});
-      }
-    }
-    this.#models.set(name, { classifier, learned });
+    this.#models.set(classifier.name, { classifier, learned: new Set() });
+    const notice = this.#adoptRecord(classifier.name);
     this.#dispatch("change");
-    this.#catchUp(name);
+    this.catchUp(classifier.name);
     return notice;
   }
 
-  // The drawing `input` (the model input, Float32Array(784) in -1..1) is a `label`: kept, then learned by `name`.
-  async teach(name, input, label) {
-    const example = { input: input.slice(), label };
-    this.#examples.push(example);
-    this.#dispatch("change");
-    if (this.#store) example.id = await this.#store.addExample(example.input, label).catch(() => null);
-    this.#catchUp(name);
+  #adoptRecord(name) {
+    const record = this.#records[name], model = this.#models.get(name);
+    delete this.#records[name];
+    if (!record || !model) return null;
+    const { classifier } = model, ids = new Map(this.#examples.filter((e) => e.id !== null).map((e) => [e.id, e]));
+    const problem = recordProblem(record, name, classifier.weightsVersion, classifier.weightSizes, ids);
+    if (problem === null) {
+      classifier.setWeights(record.weights);
+      model.learned = new Set(record.learned.map((id) => ids.get(id)));
+      return null;
+    }
+    this.#store?.forgetModel(name).catch(() => {});
+    return `${problem}, so it was discarded: the ${MODEL_LABELS[name]} model starts from its shipped weights` +
+      (this.#examples.length ? " and learns your digits again." : ".");
   }
 
-  // Forgets the examples and every model's learned weights: both classifiers go back to their shipped weights.
+  // Before `classifier` reads a drawing: its memory holds the person's examples (the store steps are queued before that
+  // reading). Never rejects: a memory that cannot be had is said once, and the network reads alone.
+  async ready(classifier) {
+    if (classifier.holdsExamples(this.#examples)) return;
+    try {
+      await classifier.prepareMemory();
+      classifier.holdExamples(this.#examples);
+      this.#dispatch("change");
+    } catch (error) {
+      this.#notify(`The ${MODEL_LABELS[classifier.name]} cannot remember your digits (${error.message}): ` +
+        (this.#finetune ? "it learns them by fine-tuning alone." : "it reads them as shipped."));
+    }
+  }
+
+  // The drawing `input` (the model input, Float32Array(784) in -1..1) is a `label`: in model `name`'s memory for the
+  // next prediction, and kept. Fine-tuning waits for catchUp(name), once the corrected prediction is shown.
+  async teach(name, input, label) {
+    const example = { id: null, input: input.slice(), label, saved: null };
+    this.#examples.push(example);
+    const model = this.#models.get(name);
+    if (model) await this.ready(model.classifier);
+    example.saved = this.#save(example);
+    this.#dispatch("change");
+  }
+
+  async #save(example) {
+    if (!this.#store) return;
+    try { example.id = await this.#store.addExample(example.input, example.label); } catch (error) {
+      this.#notify(`This browser did not keep your digit (${writeProblem(error)}): the page uses it until you leave.`);
+    }
+    this.#dispatch("change");
+  }
+
+  // Forgets the examples and every model's learned weights: both classifiers go back to their shipped weights and an
+  // empty memory.
   async reset() {
+    this.#forgetHere();
+    await this.#store?.clear();
+  }
+
+  #forgetHere() {
     this.#generation++;
     this.#examples = [];
     this.#wanted.clear();
     this.#records = {};
     for (const model of this.#models.values()) {
-      model.learned = 0;
-      model.classifier.setWeights(null);
+      model.learned = new Set();
+      model.classifier.setWeights(null);  // and its memory empties before its next reading (ready())
     }
     this.#dispatch("change");
-    await this.#store?.clear();
+    this.#dispatch("learned");
   }
 
-  #catchUp(name) {
-    if (!this.#models.has(name) || this.stateOf(name) !== "learning") return;
+  // Model `name` fine-tunes on the examples its weights have not learned, in the background.
+  catchUp(name) {
+    if (!this.#finetune || !this.#models.has(name) || this.stateOf(name) !== "learning") return;
     this.#wanted.add(name);
     if (this.#running === null) this.#work();
   }
@@ -100,9 +167,8 @@ export class Learner extends EventTarget {
       const [name] = this.#wanted;
       this.#wanted.delete(name);
       this.#running = name;
-      const generation = this.#generation;
       try {
-        await this.#learnMissing(name, generation);
+        await this.#learnMissing(name, this.#generation);
         this.error = null;
       } catch (error) {
         this.error = error;
@@ -113,32 +179,79 @@ export class Learner extends EventTarget {
     }
   }
 
-  // Teaches model `name` each example it has not learned, in order, one training run each.
+  // Teaches model `name` each example its weights have not learned, oldest first, one training run each. Every await
+  // is followed by a check that nothing was forgotten meanwhile: a job from before a forgetting stops there.
   async #learnMissing(name, generation) {
     const model = this.#models.get(name), { classifier } = model;
     const [{ recipe, noisePerImage }, replay] = await Promise.all([import(`../${name}/${name}.train.js`), loadReplay()]);
-    let weights = null;
-    while (generation === this.#generation && model.learned < this.#examples.length) {
-      const newest = model.learned, example = this.#examples[newest];
+    let example;
+    while (generation === this.#generation && (example = this.#examples.find((e) => !model.learned.has(e)))) {
+      const upTo = this.#examples.slice(0, this.#examples.indexOf(example) + 1), started = performance.now();
       let backend;
-      const started = performance.now();
-      for (let round = 1; round <= recipe.rounds; round++) {  // more rounds while it still misreads the taught drawing
-        ({ weights, backend } = await classifier.train(teachingBatches(this.#examples.slice(0, newest + 1), newest, replay, recipe, noisePerImage)));
-        if (generation !== this.#generation) return classifier.setWeights(null);  // reset while it trained: back to the shipped weights
+      for (let round = 1; round <= recipe.rounds; round++) {  // more rounds while the network still misreads the drawing
+        ({ backend } = await classifier.train(teachingBatches(upTo, upTo.length - 1, replay, recipe, noisePerImage)));
+        if (generation !== this.#generation) return;
         const logits = await classifier.predict(example.input);
+        if (generation !== this.#generation) return;
         if (indexOfMax(logits) === example.label) break;
-        // the person waits for the answer (the mean round so far estimates the next); the example stays among theirs,
-        // and later teachings keep learning it
+        // the memory answers for this drawing meanwhile (the mean round so far estimates the next); later teachings
+        // keep learning it
         const elapsed = performance.now() - started;
         if (elapsed + elapsed / round > ROUNDS_WITHIN_MS) break;
       }
-      model.learned = newest + 1;
+      model.learned.add(example);
       this.lastBackend = backend;
       this.#dispatch("learned", name);
     }
-    if (!weights || generation !== this.#generation) return;
-    await this.#store?.saveModel(name, classifier.weightsVersion, model.learned, weights).catch(() => {});
+    if (generation === this.#generation && model.learned.size) await this.#saveModel(name, model, generation);
   }
+
+  async #saveModel(name, model, generation) {
+    if (!this.#store) return;
+    const { classifier } = model, learned = [...model.learned];
+    await Promise.all(learned.map((e) => e.saved));  // their ids
+    if (generation !== this.#generation) return;
+    const weights = await classifier.readWeights(), ids = learned.map((e) => e.id).filter((id) => id !== null);
+    try { await this.#store.saveModel(name, classifier.weightsVersion, ids, weights); } catch (error) {
+      this.#notify(`The ${MODEL_LABELS[name]}'s learned weights were not kept in this browser (${writeProblem(error)}): ` +
+        "at your next visit it learns your digits again.");
+    }
+  }
+
+  // The store, once open: its examples join those taught meanwhile (which it then keeps too), and the records wait
+  // for their models, or are adopted by those already loaded.
+  #attach({ store, examples, records }) {
+    this.#store = store;
+    this.#records = records;
+    const unsaved = this.#examples;
+    this.#examples = [...examples.map(({ id, input, label }) => ({ id, input, label, saved: null })), ...unsaved];
+    for (const example of unsaved) example.saved = this.#save(example);
+    for (const name of this.#models.keys()) {
+      const notice = this.#adoptRecord(name);
+      if (notice) this.#notify(notice);
+      this.catchUp(name);
+    }
+    if (examples.length) this.#dispatch("learned");
+    this.#dispatch("change");
+  }
+
+  // Another tab added examples (they join these) or forgot them (this tab forgets too, then takes what the store holds).
+  async #followOtherTab(type) {
+    if (type === "cleared" && this.#examples.length) {
+      this.#forgetHere();
+      this.#notify("Your digits were forgotten in another tab of this page.");
+    }
+    await Promise.all(this.#examples.map((e) => e.saved));  // this tab's own additions have their ids first
+    const known = new Set(this.#examples.map((e) => e.id)), stored = await this.#store.examples().catch(() => []);
+    const added = stored.filter((e) => !known.has(e.id)).map(({ id, input, label }) => ({ id, input, label, saved: null }));
+    if (!added.length) return;
+    this.#examples.push(...added);
+    for (const name of this.#models.keys()) this.catchUp(name);
+    this.#dispatch("learned");
+    this.#dispatch("change");
+  }
+
+  #notify(text, ends = null) { this.dispatchEvent(new CustomEvent("notice", { detail: { text, ends } })); }
 
   #dispatch(type, model = null) { this.dispatchEvent(new CustomEvent(type, { detail: model })); }
 }

@@ -1,13 +1,17 @@
-// The teaching part of the page: the ten "It's a …" buttons, #personal (what the model has learned of the person),
-// #reset-personal and #export-personal, kept in step with the learner (learner.js).
+// The teaching part of the page: the ten "It's a …" buttons, #personal (what the model has learned of the person, how
+// many of their digits its memory holds, how many this browser keeps), #reset-personal and #export-personal, kept in
+// step with the learner (learner.js).
 import { encodeSafetensors } from "./safetensors.js";
 import { MODEL_LABELS } from "./models.js";
+
+const digits = (count) => `${count} of your digits`;  // "1 of your digits" too: one of several a person may teach
 
 export class PersonalPanel {
   #learner;
   #page;
   // {model(): current model name, drawn(): whether there is a drawing, input(): Promise of the drawing as model input
-  // (null without ink), classifierFor(name), onLearned(name), notify(text): shows a problem}
+  // (null without ink), classifierFor(name), shown(): Promise that the drawing as it is now has been read and shown,
+  // onLearned(name | null: every model), notify(text): shows a problem}
   #app;
 
   constructor(learner, app) {
@@ -34,22 +38,35 @@ export class PersonalPanel {
 
   // Called when the drawing or the model changes, and by the learner's events.
   show() {
-    const model = this.#app.model(), state = this.#learner.stateOf(model), count = this.#learner.exampleCount;
-    const digits = `${count} of your digit${count === 1 ? "" : "s"}`;
-    Object.assign(this.#page.personal.dataset, { state, examples: String(count), backend: this.#learner.lastBackend });
-    this.#page.personal.textContent = {
-      shipped: "Not taught yet: when it misreads your digit, say which digit it is.",
-      learning: `The ${MODEL_LABELS[model]} is learning your handwriting… (${digits} so far)`,
-      personal: `Learned from ${digits}.`,
-    }[state];
+    const model = this.#app.model(), learner = this.#learner, state = learner.stateOf(model);
+    const count = learner.exampleCount, kept = learner.keptCount, memory = learner.memoryOf(model);
+    Object.assign(this.#page.personal.dataset, {
+      state,
+      examples: String(count),
+      backend: learner.lastBackend,
+      kept: String(kept),
+      memory: String(memory?.held ?? 0),
+      memoryCapacity: memory ? String(memory.slots) : "",
+    });
+    this.#page.personal.textContent = [
+      {
+        shipped: "Not taught yet: when it misreads your digit, say which digit it is.",
+        learning: `The ${MODEL_LABELS[model]} is learning your handwriting… (${digits(count)} so far)`,
+        personal: learner.finetunes ? `Learned from ${digits(count)}.` : `Remembers ${digits(count)}.`,
+      }[state],
+      memory && count > memory.slots ? `Its memory holds the newest ${memory.held} of them.` : "",
+      count > kept ? (kept === 0 ? "This browser keeps none of them: they last until you leave." :
+        `This browser did not keep ${count - kept} of them.`) : "",
+    ].filter(Boolean).join(" ");
     const focused = document.activeElement;
     for (const button of this.#page.teach) button.disabled = !this.#app.drawn();
     this.#page.reset.disabled = count === 0;
-    this.#page.export.disabled = state !== "personal";
+    this.#page.export.disabled = state !== "personal" || !learner.hasLearnedWeights(model);
     // A button disabled under the keyboard's focus drops it to the start of the page; it goes to what says why instead.
     if (focused?.disabled) this.#page.personal.focus();
   }
 
+  // The drawing goes into the model's memory and the page reads it again at once; fine-tuning follows, in the background.
   async #teach(label) {
     const model = this.#app.model();
     try {
@@ -57,12 +74,13 @@ export class PersonalPanel {
       if (input === null) return;
       await this.#app.classifierFor(model);  // loaded, so the learner knows it
       await this.#learner.teach(model, input, label);
+      await this.#app.shown();
+      this.#learner.catchUp(model);
     } catch (error) { this.#app.notify(`Your digit could not be taught: ${error.message}`); }
   }
 
   async #reset() {
     try { await this.#learner.reset(); } catch (error) { this.#app.notify(`Your digits could not be forgotten: ${error.message}`); }
-    this.#app.onLearned(this.#app.model());
   }
 
   // Downloads the current model's weights as <model>-personal.safetensors: the shipped file's names, shapes and dtype.

@@ -1,10 +1,16 @@
 // Keeps what the page learned of the person across reloads, in this browser's IndexedDB: their examples (shared by both
-// models) and each model's learned weights, with the shipped weights' version they were learned from. What cannot be
-// trusted (damaged records, another schema, weights for other shipped weights) is discarded, and load() says what.
+// models) and each model's learned weights, with the shipped weights' version and the examples they learned (by id, so
+// that a record cannot claim an example the store does not hold). What cannot be trusted (damaged records, another
+// schema, weights for other shipped weights) is discarded, and load() says what.
+//
+// Several tabs of the page share the store: each write is one transaction, a tab that adds or forgets examples tells the
+// others (a BroadcastChannel), and a tab of an older version that holds the database open is asked to let go of it when
+// a newer one upgrades it ("versionchange"); until it does, the newer one is told that the upgrade is blocked.
 import { CLASS_COUNT, INPUT_SIZE, MODEL_LABELS } from "./models.js";
 
-const DB_NAME = "digit-classifier-personal", DB_VERSION = 1, FORMAT = 1;
+const DB_NAME = "digit-classifier-personal", DB_VERSION = 1, FORMAT = 2;
 const EXAMPLES = "examples", MODELS = "models";
+const CHANNEL = "digit-classifier-personal";  // messages: {type: "added" | "cleared"}
 
 const request = (r) => new Promise((resolve, reject) => {
   r.onsuccess = () => resolve(r.result);
@@ -12,89 +18,129 @@ const request = (r) => new Promise((resolve, reject) => {
 });
 const done = (tx) => new Promise((resolve, reject) => {
   tx.oncomplete = resolve;
-  tx.onerror = tx.onabort = () => reject(tx.error ?? new Error("transaction aborted"));
+  tx.onerror = tx.onabort = () => reject(tx.error ?? new Error("the transaction was aborted"));
 });
 
-function openDatabase() {
+function openDatabase(onBlocked) {
   const opening = indexedDB.open(DB_NAME, DB_VERSION);
-  opening.onupgradeneeded = () => {
+  opening.onupgradeneeded = () => {  // what an older version kept stays, to be checked when read; anything else goes
     const db = opening.result;
-    for (const name of [...db.objectStoreNames]) db.deleteObjectStore(name);  // an older or foreign layout
-    db.createObjectStore(EXAMPLES, { keyPath: "id", autoIncrement: true });
-    db.createObjectStore(MODELS, { keyPath: "model" });
+    for (const name of [...db.objectStoreNames]) if (name !== EXAMPLES && name !== MODELS) db.deleteObjectStore(name);
+    if (!db.objectStoreNames.contains(EXAMPLES)) db.createObjectStore(EXAMPLES, { keyPath: "id", autoIncrement: true });
+    if (!db.objectStoreNames.contains(MODELS)) db.createObjectStore(MODELS, { keyPath: "model" });
   };
+  opening.onblocked = onBlocked;
   return request(opening);
 }
 
 const isExample = (e) => e && Number.isInteger(e.id) && e.input instanceof Float32Array && e.input.length === INPUT_SIZE &&
   e.input.every((v) => v >= -1 && v <= 1) && Number.isInteger(e.label) && e.label >= 0 && e.label < CLASS_COUNT;
 
+// Why a write failed, in words: a full quota is what a person can act on.
+export function writeProblem(error) {
+  if (error?.name === "QuotaExceededError" || /quota/i.test(error?.message ?? "")) return "its storage for this page is full";
+  return error?.message ?? String(error);
+}
+
 export class PersonalStore {
   #db;
-  constructor(db) { this.#db = db; }
+  #channel = new BroadcastChannel(CHANNEL);
+  #closed = null;  // why the store can no longer be written, once it cannot
+
+  // handlers: {onChanged(type): another tab added ("added") or forgot ("cleared") examples; onClosed(): a newer
+  // version of the page took the database, this store is closed}
+  constructor(db, { onChanged, onClosed }) {
+    this.#db = db;
+    this.#channel.onmessage = ({ data }) => onChanged(data?.type);
+    db.onversionchange = () => {
+      db.close();
+      this.#channel.close();
+      this.#closed = "a newer version of this page opened in another tab";
+      onClosed();
+    };
+  }
+
+  get closed() { return this.#closed; }
 
   // -> {store, examples: [{id, input, label}], records: {model name: saved record}, notices: [text]}; a store that
-  // cannot be opened at all gives store null (the page then learns for this visit only) and a notice. A model's record
-  // is checked when that model is loaded (recordProblem), against the weights it is loaded with.
-  static async load() {
-    try { return await PersonalStore.#load(); } catch (error) {
+  // cannot be opened at all gives store null (the page then learns for this visit only) and a notice; onBlocked() is
+  // called while another tab holds an older version open (load() resolves once it lets go). A model's record is checked
+  // when that model is loaded (recordProblem), against the weights it is loaded with.
+  static async load({ onBlocked, ...handlers }) {
+    try { return await PersonalStore.#load(onBlocked, handlers); } catch (error) {
       const notice = `Your digits cannot be kept in this browser (${error?.message ?? error}): what the page learns lasts until you leave.`;
       return { store: null, examples: [], records: {}, notices: [notice] };
     }
   }
 
-  static async #load() {
-    const db = await openDatabase();
+  static async #load(onBlocked, handlers) {
+    let db = await openDatabase(onBlocked);
+    const notices = [];
     if (![EXAMPLES, MODELS].every((name) => db.objectStoreNames.contains(name))) {  // not ours: made anew
       db.close();
       await request(indexedDB.deleteDatabase(DB_NAME));
-      const notice = "The saved digits were in an unknown format, so they were discarded.";
-      return { store: new PersonalStore(await openDatabase()), examples: [], records: {}, notices: [notice] };
+      db = await openDatabase(onBlocked);
+      notices.push("The saved digits were in an unknown format, so they were discarded.");
     }
-    const store = new PersonalStore(db);
+    const store = new PersonalStore(db, handlers);
     const tx = db.transaction([EXAMPLES, MODELS]);
     const [examples, records] = await Promise.all([request(tx.objectStore(EXAMPLES).getAll()), request(tx.objectStore(MODELS).getAll())]);
     if (!examples.every(isExample)) {
       await store.clear();
-      const notice = "Your saved digits were damaged, so they were discarded and the shipped models are used.";
-      return { store, examples: [], records: {}, notices: [notice] };
+      notices.push("Your saved digits were damaged, so they were discarded and the shipped models are used.");
+      return { store, examples: [], records: {}, notices };
     }
-    return { store, examples, records: Object.fromEntries(records.map((r) => [String(r?.model), r])), notices: [] };
+    return { store, examples, records: Object.fromEntries(records.map((r) => [String(r?.model), r])), notices };
+  }
+
+  #database() {
+    if (this.#closed) throw new Error(this.#closed);
+    return this.#db;
+  }
+
+  // The examples as they are now, another tab's included; [] if any is damaged.
+  async examples() {
+    const examples = await request(this.#database().transaction(EXAMPLES).objectStore(EXAMPLES).getAll());
+    return examples.every(isExample) ? examples : [];
   }
 
   async addExample(input, label) {
-    const tx = this.#db.transaction(EXAMPLES, "readwrite");
+    const tx = this.#database().transaction(EXAMPLES, "readwrite");
     const id = await request(tx.objectStore(EXAMPLES).add({ input, label, added: Date.now() }));
     await done(tx);
+    this.#channel.postMessage({ type: "added" });
     return id;
   }
 
+  // learned: the ids of the examples these weights learned
   async saveModel(model, version, learned, weights) {
-    const tx = this.#db.transaction(MODELS, "readwrite");
+    const tx = this.#database().transaction(MODELS, "readwrite");
     tx.objectStore(MODELS).put({ model, format: FORMAT, version, learned, weights, saved: Date.now() });
     await done(tx);
   }
 
   async forgetModel(model) {
-    const tx = this.#db.transaction(MODELS, "readwrite");
+    const tx = this.#database().transaction(MODELS, "readwrite");
     tx.objectStore(MODELS).delete(String(model));
     await done(tx);
   }
 
   async clear() {
-    const tx = this.#db.transaction([...this.#db.objectStoreNames], "readwrite");
-    for (const name of this.#db.objectStoreNames) tx.objectStore(name).clear();
+    const db = this.#database(), tx = db.transaction([...db.objectStoreNames], "readwrite");
+    for (const name of db.objectStoreNames) tx.objectStore(name).clear();
     await done(tx);
+    this.#channel.postMessage({ type: "cleared" });
   }
 }
 
 // Why a saved model record cannot be used, or null when it can: `version` and `sizes` ({tensor: bytes}) are those of
-// the shipped weights the model is loaded with.
-export function recordProblem(record, model, version, sizes, exampleCount) {
+// the shipped weights the model is loaded with, `ids` those of the examples the store holds.
+export function recordProblem(record, model, version, sizes, ids) {
   const label = `Your saved ${MODEL_LABELS[model]} model`;
   if (record?.format !== FORMAT) return `${label} was saved in another format`;
   if (record.version !== version) return `${label} was learned from other shipped weights (version ${record.version})`;
-  if (!Number.isInteger(record.learned) || record.learned < 0 || record.learned > exampleCount) return `${label} was damaged`;
+  if (!Array.isArray(record.learned) || !record.learned.every(Number.isInteger)) return `${label} was damaged`;
+  if (!record.learned.every((id) => ids.has(id))) return `${label} had learned digits that were forgotten since`;
   const weights = record.weights ?? {}, names = Object.keys(sizes);
   if (Object.keys(weights).length !== names.length || !names.every((n) => weights[n] instanceof Float32Array && weights[n].byteLength === sizes[n]))
     return `${label} was damaged`;

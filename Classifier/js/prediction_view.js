@@ -4,6 +4,7 @@
 // the line saying how long it took, and the sentence announced to screen readers once the prediction settles.
 import { elements } from "./page_elements.js";
 import { BACKEND_LABELS, CLASS_COUNT, INPUT_SIDE, INPUT_SIZE, MODEL_LABELS } from "./models.js";
+import { formatDuration } from "./clock.js";
 
 /** @typedef {import("./contracts.js").ModelName} ModelName */
 
@@ -57,7 +58,7 @@ export function showEmpty(model) {
 
 /** @param {ModelName} model @param {import("./contracts.js").Backend} backend */
 export function showTiming(model, backend, milliseconds) {
-  elements.inferenceInfo.textContent = `${milliseconds.toFixed(1)} ms · ${MODEL_LABELS[model]} on ${BACKEND_LABELS[backend]}`;
+  elements.inferenceInfo.textContent = `${formatDuration(milliseconds)} · ${MODEL_LABELS[model]} on ${BACKEND_LABELS[backend]}`;
 }
 
 function show({ model, digit, confidence, probabilities, input }) {

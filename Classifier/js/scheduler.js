@@ -14,6 +14,8 @@ export class ClassificationScheduler {
   #onSettled;
   #running = false;
   #rerunNeeded = false;
+  /** @type {(() => void)[]} */
+  #waiting = [];  // the requests the next computation answers
 
   /**
    * @param {() => Promise<void>} classify  one computation: classifies the drawing as it is now and shows the result;
@@ -25,21 +27,24 @@ export class ClassificationScheduler {
     this.#onSettled = onSettled;
   }
 
+  // Resolves once a computation that began after this request has ended: the drawing as it is now has been shown.
+  /** @returns {Promise<void>} */
   request() {
-    if (this.#running) {
-      this.#rerunNeeded = true;
-      return;
-    }
-    this.#runUntilCurrent();
+    const shown = new Promise((resolve) => this.#waiting.push(resolve));
+    if (this.#running) this.#rerunNeeded = true;
+    else this.#runUntilCurrent();
+    return shown;
   }
 
   async #runUntilCurrent() {
     this.#running = true;
     do {
       this.#rerunNeeded = false;
+      const answered = this.#waiting.splice(0);
       const start = performance.now();
       await this.#classify();
       performance.measure(CLASSIFY_MEASURE, { start });
+      for (const resolve of answered) resolve();
     } while (this.#rerunNeeded);
     this.#running = false;
     this.#onSettled();

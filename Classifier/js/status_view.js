@@ -38,8 +38,19 @@ export function showError(error) {
 /** @param {string} text */
 export function addNotice(text) {
   notices.add(text);
+  showNotices();
+}
+
+// A notice that no longer holds (what it asked for was done) goes.
+/** @param {string} text */
+export function removeNotice(text) {
+  notices.delete(text);
+  showNotices();
+}
+
+function showNotices() {
   elements.notice.textContent = [...notices].join("\n");
-  elements.notice.hidden = false;
+  elements.notice.hidden = notices.size === 0;
 }
 
 // An error that nothing caught would otherwise leave the page silently stuck.

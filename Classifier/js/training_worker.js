@@ -1,16 +1,18 @@
 // Fine-tunes a model on the CPU, off the page's thread: the model's training graph (tinygrad's kernels compiled to
 // WebAssembly by export_webgpu.py) in a WasmSession that keeps the optimizer's state from one job to the next.
 import { WasmSession } from "./wasm_graph.js";
+import { initialState, weightSizes } from "./graph_io.js";
 
 let current = null;           // {name, session}: the model trained last
 let queue = Promise.resolve();  // one job at a time
 
+const zeroWeights = (graph) => Object.fromEntries(Object.entries(weightSizes(graph)).map(([name, bytes]) => [name, new Float32Array(bytes / 4)]));
+
 async function open(name) {
-  const { state, graphs, wasm } = await import(`../${name}/${name}.train.js`);
+  const { graphs, wasm } = await import(`../${name}/${name}.train.js`);
   const session = new WasmSession(graphs.wasm.stack);
-  for (const s of state) {
-    session.writeState({ [s.name]: new Float32Array(s.shape.reduce((a, b) => a * b, 1)).fill(s.init === "weights" ? 0 : s.init) });
-  }
+  // the weights come with each job; Adam's state starts as the graph says
+  session.writeState({ ...zeroWeights(graphs.wasm), ...initialState(graphs.wasm) });
   await session.addGraph("train", graphs.wasm, wasm);
   return { name, session };
 }

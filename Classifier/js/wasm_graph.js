@@ -3,7 +3,7 @@
 // is one WebAssembly memory holding a model's state by name; each graph added to it is a module that imports that
 // memory, so inference and training read and write the same weights. Works in a page and in a worker.
 import { fetchBytes, parseSafetensors } from "./safetensors.js";
-import { ARRAYS, checkedInput, modelFunction, weightSizes } from "./graph_io.js";
+import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "./graph_io.js";
 
 /** @typedef {import("./contracts.js").Dtype} Dtype */
 /** @typedef {import("./contracts.js").Model} Model */
@@ -12,6 +12,9 @@ import { ARRAYS, checkedInput, modelFunction, weightSizes } from "./graph_io.js"
 /** @typedef {import("./contracts.js").Weights} Weights */
 
 const ALIGN = 64, PAGE = 65536;
+
+/** @param {import("./contracts.js").TypedArray} values @returns {Dtype} */
+const dtypeOf = (values) => /** @type {Dtype} */ (Object.keys(ARRAYS).find((dtype) => values instanceof ARRAYS[dtype]));
 
 /** @param {string | URL} url */
 async function compileModule(url) {
@@ -47,10 +50,13 @@ export class WasmSession {
   /** @param {Dtype} dtype @param {number} offset @param {number} size */
   #view(dtype, offset, size) { return new ARRAYS[dtype](this.#memory.buffer, offset, size / 4); }
 
-  /** @param {Tensors} tensors @param {Dtype} [dtype] that of the tensors this session does not hold yet */
-  writeState(tensors, dtype = "F32") {
+  // state: {name: TypedArray}; a tensor this session does not hold yet gets room of its size and its array's dtype
+  /** @param {Tensors} tensors */
+  writeState(tensors) {
     for (const [name, values] of Object.entries(tensors)) {
-      if (!this.#state.has(name)) this.#state.set(name, { offset: this.#allocate(values.byteLength), size: values.byteLength, dtype });
+      if (!this.#state.has(name)) {
+        this.#state.set(name, { offset: this.#allocate(values.byteLength), size: values.byteLength, dtype: dtypeOf(values) });
+      }
       const held = this.#state.get(name);
       if (held.size !== values.byteLength) throw new Error(`state "${name}" has ${held.size} bytes, not ${values.byteLength}`);
       this.#view(held.dtype, held.offset, held.size).set(values);
@@ -114,7 +120,7 @@ export async function loadWasmModel(url, graph, module) {
   const session = new WasmSession(graph.stack), compiling = compileModule(module);
   compiling.catch(() => {});  // its failure is reported below, after the weights'
   const weights = parseSafetensors(await fetchBytes(url), weightSizes(graph), url);
-  session.writeState(weights);
+  session.writeState({ ...weights, ...initialState(graph) });
   await session.addGraph("infer", graph, await compiling);
   return modelFunction(session, graph, weights);
 }

@@ -3,7 +3,7 @@
 // that same state. Each graph's GPU objects are made once; a run is one upload per input, one command buffer with
 // every kernel and, when its outputs are wanted, one readback.
 import { fetchBytes, parseSafetensors } from "./safetensors.js";
-import { ARRAYS, checkedInput, modelFunction, weightSizes } from "./graph_io.js";
+import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "./graph_io.js";
 
 // Not // @ts-check: TypeScript's DOM library lacks WebGPU's constants (GPUBufferUsage, GPUShaderStage, GPUMapMode), which
 // @webgpu/types declares; the types below still tell an editor what goes in and out.
@@ -44,13 +44,15 @@ export class WebgpuSession {
   /** @type {Promise<unknown>} */
   #queue = Promise.resolve();  // runs share their graph's buffers, so each waits for the one before it
   #infinity;
+  /** @type {GPUBuffer[]} */
+  #buffers = [];  // every buffer the session holds, freed by destroy()
 
   /** @param {GPUDevice} device */
   constructor(device) {
     this.device = device;
     /** @type {"webgpu"} */
     this.backend = "webgpu";
-    this.#infinity = device.createBuffer({ size: 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.#infinity = this.#buffer({ size: 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.#infinity, 0, new Float32Array([Infinity]));
   }
 
@@ -60,7 +62,7 @@ export class WebgpuSession {
   writeState(tensors) {
     const writes = Object.entries(tensors).map(([name, values]) => {
       if (!this.#state.has(name)) {
-        const buffer = this.device.createBuffer({ size: padded(values.byteLength), usage: STORAGE });
+        const buffer = this.#buffer({ size: padded(values.byteLength), usage: STORAGE });
         this.#state.set(name, { buffer, size: values.byteLength });
       }
       const held = this.#state.get(name);
@@ -103,7 +105,7 @@ export class WebgpuSession {
   async addGraph(key, graph, compiling = compileKernels(this.device, graph.kernels)) {
     const { device } = this, compiled = await compiling;
     const buffers = graph.buffers.map((b) => {
-      if (b.kind !== "state") return device.createBuffer({ size: padded(b.size), usage: STORAGE });
+      if (b.kind !== "state") return this.#buffer({ size: padded(b.size), usage: STORAGE });
       const held = this.#state.get(b.name);
       if (!held) throw new Error(`the ${key} graph needs state "${b.name}", which this session does not hold`);
       return held.buffer;
@@ -126,12 +128,28 @@ export class WebgpuSession {
     };
     const outputs = graph.outputs.map(named);
     const readbackSize = outputs.reduce((sum, o) => sum + slot(o.size), 0);
-    const readback = device.createBuffer({ size: readbackSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const readback = this.#buffer({ size: readbackSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.#graphs.set(key, { steps, inputs: graph.inputs.map(named), outputs, readback });
   }
 
   /** @param {string} key */
   hasGraph(key) { return this.#graphs.has(key); }
+
+  /** @param {GPUBufferDescriptor} descriptor */
+  #buffer(descriptor) {
+    const buffer = this.device.createBuffer(descriptor);
+    this.#buffers.push(buffer);
+    return buffer;
+  }
+
+  // Frees the session's GPU memory at once, rather than when the garbage collector comes to it; the session is unusable
+  // afterwards.
+  destroy() {
+    for (const buffer of this.#buffers) buffer.destroy();
+    this.#buffers = [];
+    this.#graphs.clear();
+    this.#state.clear();
+  }
 
   // Runs graph `key` on inputs {name: TypedArray}; resolves to its outputs {name: TypedArray}, or, with read false,
   // as soon as the work is queued (the state then reflects it for every later run and readState).
@@ -177,7 +195,7 @@ export async function loadWebgpuModel(device, url, graph) {
   const compiling = compileKernels(device, graph.kernels);
   compiling.catch(() => {});  // its failure is reported below, after the weights'
   const weights = parseSafetensors(await fetchBytes(url), weightSizes(graph), url);
-  session.writeState(weights);
+  session.writeState({ ...weights, ...initialState(graph) });
   await session.addGraph("infer", graph, compiling);
   return modelFunction(session, graph, weights);
 }
