@@ -9,7 +9,7 @@
 /** @type {readonly ModelName[]} */
 export const MODEL_NAMES = ["mlp", "cnn"];
 /** @type {ModelName} */
-export const DEFAULT_MODEL = "cnn";
+export const DEFAULT_MODEL = "mlp";
 /** @type {Readonly<Record<ModelName, string>>} */
 export const MODEL_LABELS = { mlp: "MLP", cnn: "CNN" };
 

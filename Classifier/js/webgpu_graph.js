@@ -88,9 +88,10 @@ export class WebgpuSession {
         copies.push([name, readback, held.size]);
       }
       device.queue.submit([encoder.finish()]);
+      // mapped together: where each map waits for the GPU's next report (Firefox), one after another they add up
+      await Promise.all(copies.map(([, readback]) => readback.mapAsync(GPUMapMode.READ)));
       const out = {};
       for (const [name, readback, size] of copies) {
-        await readback.mapAsync(GPUMapMode.READ);
         out[name] = new Float32Array(readback.getMappedRange(0, size).slice(0));
         readback.destroy();
       }
