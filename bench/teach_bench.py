@@ -2,6 +2,7 @@
 """The page learning writers it has never seen, measured on the page itself (headless Chromium, WebGPU on SwiftShader):
   python bench/teach_bench.py [--weights DIR] [--writers 21-30] [--models mlp,cnn] [--backend auto|webgpu|cpu]
                               [--finetune on|off] [--mnist 10000] [--per-class 2]
+  python bench/teach_bench.py --cv mlp=bench/results/cv/all,cnn=bench/results/cv/all_more [--folds 4,5]
 
 With --weights, DIR holds mlp.safetensors and cnn.safetensors trained without these writers (PEN_WRITERS=1-20): they
 are exported into a temporary copy of the site (export_webgpu.py, the same checks); without it, the site as it is.
@@ -12,7 +13,8 @@ digits/data/pendigits.py) and the first --mnist MNIST test digits are read throu
 page would show for each, with the model, backend, learned weights and memory it has then. The same reads on a fresh
 page give "before". Times: from the press (the click event) to the page showing the next prediction (a
 MutationObserver on #prediction's data-seq), and whether that prediction was the taught label; issue 17's targets are
-a median within 50 ms and none over 100 ms. Writes bench/results/teach_bench_<backend>.json.
+a median within 50 ms and none over 100 ms. Writes bench/results/teach_bench_<backend>_<finetune>.json. With --cv,
+each fold of bench/writer_cv.py's runs is exported into its own site and its writers are read by its models.
 --backend cpu runs a browser without WebGPU; auto lets the page choose by measured speed."""
 import argparse, json, pathlib, random, shutil, statistics, sys, tempfile
 import numpy as np
@@ -22,6 +24,7 @@ from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
 from pen_replay import draw, load_digits, place, prediction, wait_for_prediction
 from digits.data.mnist import load_mnist
 from digits.data.pendigits import render_pendigits
+from digits.data.training_set import writer_folds, writer_set
 import export_webgpu
 
 LEARNED = """(examples) => {
@@ -94,57 +97,79 @@ def press_summary(presses:list[dict]) -> dict:
   return {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1), "first_ms": round(times[0], 1),
           "read_as_taught": sum(p["digit"] == p["label"] for p in presses), "presses": len(presses), "times_ms": [round(t, 1) for t in times]}
 
+def read_writer(page, name:str, w:int, digits, images, labels, writers, mnist, mnist_labels, args) -> dict:
+  """One writer on a fresh page: read before, teach, read after (the writer's other digits and MNIST)."""
+  mine = np.flatnonzero(writers == w)
+  taught = mine[firsts(labels[mine], args.per_class)]
+  rest = np.setdiff1d(mine, taught)
+  before = accuracy(page, model_inputs(images[rest]), labels[rest])
+  presses = press_summary(teach(page, name, [digits[i] for i in taught], seed=w, finetune=args.finetune == "on"))
+  return {"taught": len(taught), "others": len(rest), "before": before, "after": accuracy(page, model_inputs(images[rest]), labels[rest]),
+          "mnist": accuracy(page, mnist, mnist_labels), "backend": page.get_attribute("#status", "data-backend"),
+          "learned_on": page.get_attribute("#personal", "data-backend"), "notice": page.inner_text("#notice"), **presses}
+
+def sites(args, tmp:pathlib.Path):
+  """(site folder, writers it is for): the site as it is or with --weights for --writers; with --cv, each fold's
+  models (trained without that fold's writers) for its writers."""
+  if not args.cv:
+    yield (site_with(args.weights, tmp / "site") if args.weights else ROOT / "Classifier"), writer_set(args.writers)
+    return
+  folders = dict(part.split("=", 1) for part in args.cv.split(","))
+  for k in map(int, args.folds.split(",")):
+    weights = tmp / f"fold{k}"
+    weights.mkdir()
+    for name, folder in folders.items(): shutil.copy(pathlib.Path(folder) / f"{name}-fold{k}" / f"{name}.safetensors", weights)
+    yield site_with(weights, tmp / f"site{k}"), writer_folds()[k - 1]
+
 def main():
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   ap.add_argument("--weights", type=pathlib.Path, help="export these weights into a temporary site (default: the site as it is)")
-  ap.add_argument("--writers", default="21-30")
+  ap.add_argument("--writers", default="21-30", help="writers, as PEN_WRITERS takes them (1-5,12)")
+  ap.add_argument("--cv", help="mlp=DIR,cnn=DIR: bench/writer_cv.py runs (<model>-fold<k>/): each fold's writers read by its models")
+  ap.add_argument("--folds", default="1,2,3,4,5", help="with --cv: which folds")
   ap.add_argument("--models", default="mlp,cnn")
   ap.add_argument("--backend", default="auto", choices=["auto", "webgpu", "cpu"], help="cpu: a browser without WebGPU")
   ap.add_argument("--finetune", default="on", choices=["on", "off"], help="off: the memory alone (?finetune=off)")
   ap.add_argument("--mnist", type=int, default=10_000, help="MNIST test digits read before and after (default: all)")
   ap.add_argument("--per-class", type=int, default=2, help="digits of each class taught per writer")
+  ap.add_argument("--out", type=pathlib.Path, help="default: bench/results/teach_bench_<backend>_<finetune>.json")
   args = ap.parse_args()
   from playwright.sync_api import sync_playwright
-  first, last = map(int, args.writers.split("-"))
   digits, (images, labels, writers) = load_digits(), render_pendigits(seed=1)
   _, _, X_test, Y_test = load_mnist()
   mnist, mnist_labels = model_inputs(X_test[:args.mnist]), Y_test[:args.mnist]
   query = ("" if args.backend == "auto" else f"&backend={args.backend}") + f"&finetune={args.finetune}"
   results = {"backend": args.backend, "finetune": args.finetune, "per_class": args.per_class, "mnist_digits": len(mnist), "models": {}}
   with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-    site = site_with(args.weights, pathlib.Path(tmp) / "site") if args.weights else ROOT / "Classifier"
-    server, url = serve(site)
     browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + (WEBGPU_FLAGS if args.backend != "cpu" else []))
-    for name in args.models.split(","):
-      fresh = open_page(browser, url, name, query)
-      shipped = {"backend": fresh.get_attribute("#status", "data-backend"), "mnist": accuracy(fresh, mnist, mnist_labels)}
-      fresh.context.close()
-      rows = results["models"][name] = {"shipped": shipped, "writers": {}}
-      for w in range(first, last + 1):
-        mine = np.flatnonzero(writers == w)
-        taught = mine[firsts(labels[mine], args.per_class)]
-        rest = np.setdiff1d(mine, taught)
-        page = open_page(browser, url, name, query)
-        before = accuracy(page, model_inputs(images[rest]), labels[rest])
-        presses = press_summary(teach(page, name, [digits[i] for i in taught], seed=w, finetune=args.finetune == "on"))
-        row = rows["writers"][str(w)] = {
-          "taught": len(taught), "before": before, "after": accuracy(page, model_inputs(images[rest]), labels[rest]),
-          "mnist": accuracy(page, mnist, mnist_labels), "backend": page.get_attribute("#status", "data-backend"),
-          "learned_on": page.get_attribute("#personal", "data-backend"), "notice": page.inner_text("#notice"), **presses}
-        page.context.close()
-        print(f"{name} writer {w}, {row['taught']} taught: {row['before']:.2f}% -> {row['after']:.2f}% of {len(rest)} other digits, "
-              f"MNIST {shipped['mnist']:.2f}% -> {row['mnist']:.2f}%; press -> corrected prediction median {row['median_ms']} ms, "
-              f"max {row['max_ms']} ms (first {row['first_ms']}), {row['read_as_taught']}/{row['presses']} read as taught; "
-              f"predicting on {row['backend']}, learned on {row['learned_on'] or '-'}", flush=True)
-      all_rows = list(rows["writers"].values())
-      times = [t for r in all_rows for t in r["times_ms"]]
-      print(f"{name}: mean {np.mean([r['before'] for r in all_rows]):.2f}% -> {np.mean([r['after'] for r in all_rows]):.2f}%, worst writer "
-            f"{min(r['after'] for r in all_rows):.2f}%; MNIST {shipped['mnist']:.2f}% -> at least {min(r['mnist'] for r in all_rows):.2f}%; "
-            f"press -> corrected prediction median {statistics.median(times):.1f} ms, max {max(times):.1f} ms over {len(times)} presses",
-            flush=True)
+    for site, chosen in sites(args, pathlib.Path(tmp)):
+      server, url = serve(site)
+      for name in args.models.split(","):
+        fresh = open_page(browser, url, name, query)
+        shipped = {"backend": fresh.get_attribute("#status", "data-backend"), "mnist": accuracy(fresh, mnist, mnist_labels)}
+        fresh.context.close()
+        rows = results["models"].setdefault(name, {"writers": {}})
+        rows.setdefault("shipped", {})[",".join(map(str, chosen))] = shipped
+        for w in chosen:
+          page = open_page(browser, url, name, query)
+          row = rows["writers"][str(w)] = {**read_writer(page, name, w, digits, images, labels, writers, mnist, mnist_labels, args),
+                                           "mnist_before": shipped["mnist"]}
+          page.context.close()
+          print(f"{name} writer {w}, {row['taught']} taught: {row['before']:.2f}% -> {row['after']:.2f}% of {row['others']} other digits, "
+                f"MNIST {shipped['mnist']:.2f}% -> {row['mnist']:.2f}%; press -> corrected prediction median {row['median_ms']} ms, "
+                f"max {row['max_ms']} ms (first {row['first_ms']}), {row['read_as_taught']}/{row['presses']} read as taught; "
+                f"predicting on {row['backend']}, learned on {row['learned_on'] or '-'}", flush=True)
+      server.shutdown()
     browser.close()
-    server.shutdown()
-  out = ROOT / "bench" / "results" / f"teach_bench_{args.backend}.json"
+  for name, rows in results["models"].items():
+    all_rows = list(rows["writers"].values())
+    pooled = lambda key: sum(r[key] * r["others"] for r in all_rows) / sum(r["others"] for r in all_rows)
+    times = [t for r in all_rows for t in r["times_ms"]]
+    print(f"{name}: {len(all_rows)} writers, {pooled('before'):.2f}% -> {pooled('after'):.2f}% of their other digits, worst writer "
+          f"{min(r['before'] for r in all_rows):.2f}% -> {min(r['after'] for r in all_rows):.2f}%; MNIST drop at most "
+          f"{max(r['mnist_before'] - r['mnist'] for r in all_rows):.2f} point; press -> corrected prediction median "
+          f"{statistics.median(times):.1f} ms, max {max(times):.1f} ms over {len(times)} presses", flush=True)
+  out = args.out or ROOT / "bench" / "results" / f"teach_bench_{args.backend}_{args.finetune}.json"
   out.parent.mkdir(exist_ok=True)
   out.write_text(json.dumps(results, indent=1))
 
