@@ -1,11 +1,14 @@
 """Fixtures shared by the test files: the real MNIST files, the pen digits, a real HTTP server over the repository, real Chromium."""
-import functools, http.server, os, pathlib, threading
+import functools, http.server, os, pathlib, re, threading
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 QUIET_FLAGS = ["--headless", "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
+# The model a fresh page selects, as the page's own models.js says, and the other one
+DEFAULT_MODEL = re.search(r'DEFAULT_MODEL = "(\w+)"', (ROOT / "Classifier" / "js" / "models.js").read_text()).group(1)
+OTHER_MODEL = {"mlp": "cnn", "cnn": "mlp"}[DEFAULT_MODEL]
 WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"]
 
 @pytest.fixture(scope="session")

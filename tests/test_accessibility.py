@@ -1,7 +1,7 @@
 """The page without a mouse and for assistive technology, in real Chromium: every control reached and used with the
 keyboard alone, each showing where the focus is; and an axe-core audit with the inside panel open and closed."""
 import pytest
-from conftest import ROOT
+from conftest import DEFAULT_MODEL, OTHER_MODEL, ROOT
 from pen_replay import prediction, select_model, wait_for_prediction
 from test_inside_panel import wait_for_panel
 from test_page import DESKTOP, PHONE, READY_TIMEOUT_MS, SHAPES, draw_and_wait, open_page, wait_ready, wait_settled
@@ -65,14 +65,14 @@ def test_keyboard_alone_tries_a_digit_switches_model_opens_the_panel_teaches_and
     tab_to(page, "try-digit")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelector('#try-info').textContent.startsWith('A real')")
-    tried = wait_for_prediction(page, "cnn", seq)
+    tried = wait_for_prediction(page, DEFAULT_MODEL, seq)
     assert tried["digit"] != ""
-    tab_to(page, "model=mlp")
+    tab_to(page, f"model={OTHER_MODEL}")
     page.keyboard.press("Space")
-    switched = wait_for_prediction(page, "mlp", int(tried["seq"]))
+    switched = wait_for_prediction(page, OTHER_MODEL, int(tried["seq"]))
     tab_to(page, "inside-toggle")
     page.keyboard.press("Enter")
-    wait_for_panel(page, "mlp", int(switched["seq"]) - 1)
+    wait_for_panel(page, OTHER_MODEL, int(switched["seq"]) - 1)
     assert buttons(page) <= tab_round(page)
     label = page.inner_text("#try-info").split()[2].rstrip(",")  # "A real 5, handwritten by ..."
     tab_to(page, f"teach={label}")
@@ -82,9 +82,9 @@ def test_keyboard_alone_tries_a_digit_switches_model_opens_the_panel_teaches_and
     page.keyboard.press("Space")
     personal_state(page, "shipped", 0)
     assert focused(page)["key"] == "personal"  # not dropped to the start of the page with the disabled button
-    tab_to(page, "model=cnn", backwards=True)
+    tab_to(page, f"model={DEFAULT_MODEL}", backwards=True)
     page.keyboard.press("Enter")
-    wait_for_prediction(page, "cnn", int(switched["seq"]))
+    wait_for_prediction(page, DEFAULT_MODEL, int(switched["seq"]))
     assert page.console_errors == []
   finally:
     page.context.close()

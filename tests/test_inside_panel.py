@@ -88,19 +88,20 @@ def test_the_panel_follows_the_prediction_and_the_model_switch(desktop):  # noqa
   page.click("#inside-toggle")
   assert page.get_attribute("#inside-toggle", "aria-expanded") == "true" and page.is_visible("#inside")
   assert inside(page)["state"] == "waiting" and page.inner_text("#inside .inside-note")  # nothing drawn yet
-  seq = int(prediction(page)["seq"])
+  seq, current = int(prediction(page)["seq"]), prediction(page)["model"]
+  other = {"mlp": "cnn", "cnn": "mlp"}[current]
   draw(page, on_canvas(page, SHAPES["7"]))  # the first reading may come before the graph is ready; the panel's follows
-  shown, panel = wait_for_panel(page, "cnn", seq)
+  shown, panel = wait_for_panel(page, current, seq)
   assert_follows(shown, panel)
   assert_renders(page, panel)
   more = draw_and_wait(page, SHAPES["1"])  # a stroke through the 7: the panel reads the new drawing too
   assert_follows(more, inside(page))
-  page.click('button[data-model="mlp"]')
-  shown, panel = wait_for_panel(page, "mlp", int(more["seq"]))
+  page.click(f'button[data-model="{other}"]')
+  shown, panel = wait_for_panel(page, other, int(more["seq"]))
   assert_follows(shown, panel)
   assert_renders(page, panel)
-  page.click('button[data-model="cnn"]')
-  shown, panel = wait_for_panel(page, "cnn", int(shown["seq"]))
+  page.click(f'button[data-model="{current}"]')
+  shown, panel = wait_for_panel(page, current, int(shown["seq"]))
   assert_follows(shown, panel)
   assert_renders(page, panel)
   page.click("#clear-button")

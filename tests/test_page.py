@@ -3,7 +3,7 @@ answering on the CPU until WebGPU is ready, loading the other model only on inte
 Most tests share one desktop page (loading the models is the slow part)."""
 import math, pathlib
 import pytest
-from conftest import serve
+from conftest import DEFAULT_MODEL, OTHER_MODEL, serve
 from pen_replay import draw, prediction, select_model, wait_for_prediction
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -309,7 +309,7 @@ def test_phone_touch_draws_and_predicts_without_horizontal_scroll(browser, site_
         cdp.send("Input.dispatchTouchEvent", {"type": "touchStart" if i == 0 else "touchMove",
                                               "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
       cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    shown = wait_for_prediction(page, "cnn", seq)
+    shown = wait_for_prediction(page, DEFAULT_MODEL, seq)
     assert shown["digit"] != ""
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.console_errors == []
@@ -321,8 +321,8 @@ def test_auto_answers_on_the_cpu_until_webgpu_is_ready_then_shows_the_webgpu_pre
   page times both and moves to WebGPU, showing the prediction computed again there, or, where WebGPU took more than a
   frame (SwiftShader on a busy machine), stays on the CPU and says why. One download of the weights serves both."""
   page = new_page(browser, viewport=DESKTOP)
-  weights = requests_for(page, "cnn.webgpu.safetensors")
-  webgpu_module = HeldRequests(page, "**/cnn/cnn.js")
+  weights = requests_for(page, f"{DEFAULT_MODEL}.webgpu.safetensors")
+  webgpu_module = HeldRequests(page, f"**/{DEFAULT_MODEL}/{DEFAULT_MODEL}.js")
   try:
     page.goto(site_url + "Classifier/")
     wait_ready(page)
@@ -333,24 +333,24 @@ def test_auto_answers_on_the_cpu_until_webgpu_is_ready_then_shows_the_webgpu_pre
     assert "CPU" in page.inner_text("#inference-info")
     webgpu_module.release()
     if wait_settled(page) == "webgpu":
-      on_gpu = wait_for_prediction(page, "cnn", int(on_cpu["seq"]))
+      on_gpu = wait_for_prediction(page, DEFAULT_MODEL, int(on_cpu["seq"]))
       assert on_gpu["digit"] == on_cpu["digit"] == "7"
       assert probabilities(page) == pytest.approx(cpu_bars, abs=1e-4)
-      assert "WebGPU" in page.inner_text("#inference-info") and page.inner_text("#status") == "CNN ready · WebGPU"
+      assert "WebGPU" in page.inner_text("#inference-info") and page.inner_text("#status") == f"{DEFAULT_MODEL.upper()} ready · WebGPU"
     else:
-      assert "more than a frame" in page.inner_text("#notice") and page.inner_text("#status") == "CNN ready · CPU"
+      assert "more than a frame" in page.inner_text("#notice") and page.inner_text("#status") == f"{DEFAULT_MODEL.upper()} ready · CPU"
     assert len(weights) == 1, weights
     assert page.console_errors == []
   finally:
     page.context.close()
 
 def test_a_webgpu_failure_once_the_cpu_answers_is_shown_and_the_cpu_goes_on(page, site_url):
-  page.route("**/cnn/cnn.js", lambda route: route.fulfill(status=404, body="not found"))
+  page.route(f"**/{DEFAULT_MODEL}/{DEFAULT_MODEL}.js", lambda route: route.fulfill(status=404, body="not found"))
   page.goto(site_url + "Classifier/")
   wait_ready(page)
   wait_for_backend(page, "cpu")
   notice = page.inner_text("#notice")
-  assert page.locator("#notice").is_visible() and "cnn.js" in notice and "runs on the CPU" in notice, notice
+  assert page.locator("#notice").is_visible() and f"{DEFAULT_MODEL}.js" in notice and "runs on the CPU" in notice, notice
   assert status(page)["state"] == "ready" and page.locator("#error").is_hidden()
   shown = draw_and_wait(page, SHAPES["7"])
   assert shown["digit"] == "7" and "CPU" in page.inner_text("#inference-info")
@@ -358,25 +358,25 @@ def test_a_webgpu_failure_once_the_cpu_answers_is_shown_and_the_cpu_goes_on(page
 @pytest.mark.parametrize("intent", ["hover", "focus"])
 def test_the_other_model_is_fetched_only_once_the_person_reaches_for_it(browser, site_url, intent):
   page = new_page(browser, viewport=DESKTOP)
-  mlp_files, mlp_weights = requests_for(page, "/Classifier/mlp/"), requests_for(page, "mlp.webgpu.safetensors")
+  other_files, other_weights = requests_for(page, f"/Classifier/{OTHER_MODEL}/"), requests_for(page, f"{OTHER_MODEL}.webgpu.safetensors")
   try:
     page.goto(site_url + "Classifier/")
     wait_ready(page)
     wait_settled(page)
-    cnn = draw_and_wait(page, SHAPES["7"])
+    shown = draw_and_wait(page, SHAPES["7"])
     page.wait_for_timeout(1000)  # time enough for a background preload to start, were there one
-    assert mlp_files == []
-    held_weights = HeldRequests(page, "**/mlp/mlp.webgpu.safetensors")
-    with page.expect_request("**/mlp/mlp.webgpu.safetensors"):
-      getattr(page, intent)('button[data-model="mlp"]')
-    page.click('button[data-model="mlp"]')
+    assert other_files == []
+    held_weights = HeldRequests(page, f"**/{OTHER_MODEL}/{OTHER_MODEL}.webgpu.safetensors")
+    with page.expect_request(f"**/{OTHER_MODEL}/{OTHER_MODEL}.webgpu.safetensors"):
+      getattr(page, intent)(f'button[data-model="{OTHER_MODEL}"]')
+    page.click(f'button[data-model="{OTHER_MODEL}"]')
     assert (status(page)["state"], prediction(page)["busy"]) == ("loading", "true")  # the weights are still held
     held_weights.release()
-    mlp = wait_for_prediction(page, "mlp", int(cnn["seq"]))
-    assert mlp["digit"] != ""
+    other = wait_for_prediction(page, OTHER_MODEL, int(shown["seq"]))
+    assert other["digit"] != ""
     wait_ready(page)
     wait_settled(page)
-    assert len(mlp_weights) == 1, mlp_weights
+    assert len(other_weights) == 1, other_weights
     assert page.console_errors == []
   finally:
     page.context.close()

@@ -2,7 +2,7 @@
 edit that drawing like their own (undo takes back its last stroke, the eraser erases it)."""
 import json, math
 import pytest
-from conftest import ROOT
+from conftest import DEFAULT_MODEL, ROOT
 from pen_replay import draw, prediction, wait_for_prediction
 from test_page import DESKTOP, ink_at, open_page, wait_ready
 
@@ -42,14 +42,14 @@ def test_a_real_digit_is_drawn_classified_and_editable(try_page):
   seq = int(prediction(page)["seq"])
   page.click("#try-digit")
   page.wait_for_function("() => document.querySelector('#try-info').textContent.startsWith('A real 5')")
-  shown = wait_for_prediction(page, "cnn", seq)
+  shown = wait_for_prediction(page, DEFAULT_MODEL, seq)
   assert shown["digit"] == "5" and page.inner_text(".predicted-digit") == "5"
   assert ink_at(page, *on_bar) == 255 and ink_at(page, *on_body) == 255
   page.click("#undo-button")  # takes back the bar, the digit's last stroke
-  undone = wait_for_prediction(page, "cnn", int(shown["seq"]))
+  undone = wait_for_prediction(page, DEFAULT_MODEL, int(shown["seq"]))
   assert ink_at(page, *on_bar) == 0 and ink_at(page, *on_body) == 255
   assert undone["digit"] != ""
   page.click('button[data-tool="eraser"]')
   draw(page, [body])  # the eraser is wider than the pen: it covers the whole stroke
-  erased = wait_for_prediction(page, "cnn", int(undone["seq"]))
+  erased = wait_for_prediction(page, DEFAULT_MODEL, int(undone["seq"]))
   assert ink_at(page, *on_body) == 0 and erased["digit"] == ""
