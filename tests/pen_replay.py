@@ -43,7 +43,9 @@ def thin(points:list[tuple[float, float]]) -> list[tuple[float, float]]:
   return kept
 
 def draw(page, strokes:list[list[tuple[float, float]]]) -> None:
-  """Draws strokes given in CSS px of #canvas with the mouse: down at the first point, a move per point, up."""
+  """Draws strokes given in CSS px of #canvas with the mouse: down at the first point, a move per point, up. The
+  canvas is scrolled into view first, as a person would: notices above it may push it past the window's edge."""
+  page.locator("#canvas").evaluate("el => el.scrollIntoView({block: 'nearest'})")
   box = page.locator("#canvas").bounding_box()
   for stroke in strokes:
     page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
