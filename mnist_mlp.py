@@ -4,7 +4,7 @@ A quick try, without the one-time kernel search: BEAM=0 STEPS=100 python mnist_m
 from digits.models import MLP
 from digits.training.loop import train
 
-DEFAULTS = dict(STEPS=30000, BATCH=128, LR=1e-3, SCHEDULE="cosine", LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
+DEFAULTS = dict(STEPS=15000, BATCH=128, LR=1e-3, SCHEDULE="cosine", LR_DECAY=0.5, PATIENCE=3, EVAL_EVERY=500, SEED=0, SAMPLING="bilinear",
                 ANGLE=12, SCALE=0.15, SHIFT=2.5, ELASTIC=0, THICKNESS=0, WEIGHTS_DIR="weights",
                 PEN_WRITERS="1-30", PEN_REPEAT=6,
                 STROKE_SLANT=12, STROKE_ASPECT=0.15, STROKE_PROPORTION=0.4, STROKE_ENDS=0.12, STROKE_WOBBLE=0.04, STROKE_SHIFT=0.06, VALIDATION=5000)
