@@ -24,7 +24,8 @@ PANEL_SHOWN = """() => {
 def screenshot(browser, url:str, model:str, options:dict, path:pathlib.Path, full_page:bool=True) -> str:
   context = browser.new_context(**options)
   page = context.new_page()
-  page.goto(url + "Classifier/" + (f"?model={model}" if model else ""))
+  # WebGPU asked for: in auto mode SwiftShader on a busy machine may lose to the CPU, and the picture shows WebGPU
+  page.goto(url + "Classifier/?backend=webgpu" + (f"&model={model}" if model else ""))
   wait_ready(page)
   wait_for_backend(page, "webgpu")
   page.click("#inside-toggle")
