@@ -19,7 +19,7 @@ from tinygrad import nn
 from tinygrad.helpers import Context, getenv
 from digits.data.pendigits import load_pendigits
 from digits.files import safetensors_bytes, write_bytes_atomic, write_text_atomic
-from digits.models import load_model, save_weights
+from digits.models import load_model
 from digits.export import finetune, memory
 from digits.export.check import ExportError, check_graphs, initial_state
 from digits.export.graph import GraphError, graph_of
@@ -40,13 +40,17 @@ def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path) -> dict:
   wasm, binaries = {}, {}
   for kind in graphs: wasm[kind], binaries[kind] = build_wasm(graphs[kind]["wasm"])
   errors = check_graphs(name, source, graphs, wasm, binaries)
-  (folder := out_dir / name).mkdir(parents=True, exist_ok=True)
-  save_weights(reference, folder / f"{name}.webgpu.safetensors")
-  version = hashlib.sha256((folder / f"{name}.webgpu.safetensors").read_bytes()).hexdigest()[:16]
+  # everything is made (and may still fail) before the first file is written
+  weights_file = safetensors_bytes({k: v.astype("<f4") for k, v in weights.items()})
+  version = hashlib.sha256(weights_file).hexdigest()[:16]
   state = {**initial_state(name, source), **{k: v.numpy() for k, v in memory.empty_memory(name).items()}}
   files = modules(name, source, version, graphs, wasm, state_init(state, set(weights)))
   if (metrics := source.with_suffix(".json")).exists():  # how these weights were made, without the curves
-    files[f"{name}.metrics.json"] = json.dumps({k: v for k, v in json.loads(metrics.read_text()).items() if k != "history"}, indent=1) + "\n"
+    try: record = json.loads(metrics.read_text())
+    except ValueError as e: raise ExportError(f"{metrics}: not a metrics file ({e})") from e
+    files[f"{name}.metrics.json"] = json.dumps({k: v for k, v in record.items() if k != "history"}, indent=1) + "\n"
+  (folder := out_dir / name).mkdir(parents=True, exist_ok=True)
+  write_bytes_atomic(folder / f"{name}.webgpu.safetensors", weights_file)
   for file, text in files.items(): write_text_atomic(folder / file, text)
   for kind, file in WASM_FILES.items(): write_bytes_atomic(folder / f"{name}.{file}", binaries[kind])
   return {"model": name, "kernels": {k: {t: len(g["kernels"]) for t, g in v.items()} for k, v in graphs.items()}, "errors": errors,

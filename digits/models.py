@@ -29,7 +29,7 @@ class ConvNet:
 
 def max_pool_2x2(x:Tensor) -> Tensor:
   """max_pool2d(2) as a reshape and a max over each 2x2 block (an odd last row and column dropped, as max_pool2d does):
-  the same values, but its backward pass is a plain mask, where max_pool2d's made the CNN's training step 1.3x slower."""
+  the same values, but its backward pass is a plain mask, where max_pool2d's made the CNN's training step slower (Classifier/HYPERPARAMETERS.md)."""
   n, c, h, w = x.shape
   return x[:, :, :h // 2 * 2, :w // 2 * 2].reshape(n, c, h // 2, 2, w // 2, 2).max((3, 5))
 

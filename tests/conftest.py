@@ -8,7 +8,8 @@ QUIET_FLAGS = ["--headless", "--no-sandbox", "--disable-quic", "--no-first-run",
                "--disable-component-update", "--disable-sync"]
 # The model a fresh page selects, as the page's own models.js says, and the other one
 DEFAULT_MODEL = re.search(r'DEFAULT_MODEL = "(\w+)"', (ROOT / "Classifier" / "js" / "models.js").read_text()).group(1)
-OTHER_MODEL = {"mlp": "cnn", "cnn": "mlp"}[DEFAULT_MODEL]
+def other_model(name:str) -> str: return {"mlp": "cnn", "cnn": "mlp"}[name]
+OTHER_MODEL = other_model(DEFAULT_MODEL)
 WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader"]
 
 @pytest.fixture(scope="session")

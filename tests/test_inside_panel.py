@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from tinygrad import Tensor
 from tinygrad.helpers import Context
-from conftest import ROOT
+from conftest import ROOT, other_model
 from digits.export import memory
 from digits.export.explain import make_explain
 from digits.export.check import TOLERANCE, check_inputs, error_of
@@ -89,7 +89,7 @@ def test_the_panel_follows_the_prediction_and_the_model_switch(desktop):  # noqa
   assert page.get_attribute("#inside-toggle", "aria-expanded") == "true" and page.is_visible("#inside")
   assert inside(page)["state"] == "waiting" and page.inner_text("#inside .inside-note")  # nothing drawn yet
   seq, current = int(prediction(page)["seq"]), prediction(page)["model"]
-  other = {"mlp": "cnn", "cnn": "mlp"}[current]
+  other = other_model(current)
   draw(page, on_canvas(page, SHAPES["7"]))  # the first reading may come before the graph is ready; the panel's follows
   shown, panel = wait_for_panel(page, current, seq)
   assert_follows(shown, panel)

@@ -18,7 +18,6 @@ TOLERANCE, CHECK_STEPS = 1e-4, 5
 def error_of(got:np.ndarray, expected:np.ndarray) -> float:
   """Largest difference, relative for values beyond +-1: float32 sums in another order differ by ~1e-7 of their size."""
   return float((np.abs(got - expected) / np.maximum(1, np.abs(expected))).max(initial=0))
-logit_error = error_of
 
 class ExportError(Exception): pass
 
