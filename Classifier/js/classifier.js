@@ -8,7 +8,7 @@ import { trainInWorker } from "./training_client.js";
 import { initialState } from "./graph_io.js";
 import { timeRuns } from "./clock.js";
 import { BACKEND_CHOICES, DEFAULT_BACKEND, INPUT_SIZE, MODEL_LABELS, MODEL_NAMES } from "./models.js";
-import { cpuEngine, GpuLostError, graphModule, tryWebgpu, webgpuEngine, weightsUrl } from "./model_engines.js";
+import { cpuEngine, GpuLostError, graphModule, SAME_RESULTS, tryWebgpu, webgpuEngine, weightsUrl } from "./model_engines.js";
 import { openGpu } from "./gpu_device.js";
 import { ModelMemory } from "./model_memory.js";
 import { RecentTimes, learningOnCpu, predictionsOnCpu, webgpuFastEnough } from "./backend_speed.js";
@@ -326,11 +326,12 @@ class Classifier extends EventTarget {
         try {
           const [webgpu, cpu] = [await probe(engine), await probe(this.#engine)];
           this.#cpuMs = cpu;
-          moved = webgpuFastEnough(webgpu, cpu);
-          if (moved) await this.#switchTo(engine);
-          else notice = predictionsOnCpu(MODEL_LABELS[this.name], webgpu, cpu);
+          if (webgpuFastEnough(webgpu, cpu)) {
+            await this.#switchTo(engine);
+            moved = true;
+          } else notice = predictionsOnCpu(MODEL_LABELS[this.name], webgpu, cpu);
         } catch (error) {
-          notice = `WebGPU could not run the ${MODEL_LABELS[this.name]} model (${error.message}), so it runs on the CPU: the same results.`;
+          notice = `WebGPU could not run the ${MODEL_LABELS[this.name]} model (${error.message}), so it runs on the CPU: ${SAME_RESULTS}.`;
         }
         if (!moved) engine.destroy();
       }
@@ -342,7 +343,8 @@ class Classifier extends EventTarget {
 
 // Frees a WebGPU engine no longer used, once the work already queued on it is done.
 /** @param {Engine} engine */
-const retire = (engine) => engine.session.readState([]).finally(() => engine.destroy());
+// A failure of that last wait (a device lost meanwhile) changes nothing: the engine is given up either way.
+const retire = (engine) => engine.session.readState([]).catch(() => {}).finally(() => engine.destroy());
 
 // The fastest of PROBE_RUNS predictions of a blank drawing on `engine`, in ms, after one that pays for what is made once.
 /** @param {Engine} engine */

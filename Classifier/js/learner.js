@@ -242,7 +242,10 @@ export class Learner extends EventTarget {
       this.#notify("Your digits were forgotten in another tab of this page.");
     }
     await Promise.all(this.#examples.map((e) => e.saved));  // this tab's own additions have their ids first
-    const known = new Set(this.#examples.map((e) => e.id)), stored = await this.#store.examples().catch(() => []);
+    const known = new Set(this.#examples.map((e) => e.id)), stored = await this.#store.examples().catch((error) => {
+      this.#notify(`The digits taught in another tab could not be read (${error.message}); they join this tab after a reload.`);
+      return [];
+    });
     const added = stored.filter((e) => !known.has(e.id)).map(({ id, input, label }) => ({ id, input, label, saved: null }));
     if (!added.length) return;
     this.#examples.push(...added);

@@ -32,8 +32,9 @@ import { MODEL_LABELS } from "./models.js";
 // The generated module of each graph beside inference: <name>/<name>.<this>.js
 const MODULES = { explain: "explain", store: "memory", train: "train" };
 // A run that fails on a lost device can reject before the device's `lost` promise settles: it is given this long to
+// settle before the failure is taken for what it says
 const LOST_SETTLES_MS = 100;
-const SAME_RESULTS = "the same results, a little slower";
+export const SAME_RESULTS = "the same results, a little slower";
 
 /** @param {ModelName} name @param {GraphKey} key @returns {Promise<any>} */
 export const graphModule = (name, key) => import(`../${name}/${name}.${MODULES[key]}.js`);

@@ -60,8 +60,6 @@ export class PersonalStore {
     };
   }
 
-  get closed() { return this.#closed; }
-
   // -> {store, examples: [{id, input, label}], records: {model name: saved record}, notices: [text]}; a store that
   // cannot be opened at all gives store null (the page then learns for this visit only) and a notice; onBlocked() is
   // called while another tab holds an older version open (load() resolves once it lets go). A model's record is checked
@@ -98,10 +96,11 @@ export class PersonalStore {
     return this.#db;
   }
 
-  // The examples as they are now, another tab's included; [] if any is damaged.
+  // The examples as they are now, another tab's included; rejects if any is damaged.
   async examples() {
     const examples = await request(this.#database().transaction(EXAMPLES).objectStore(EXAMPLES).getAll());
-    return examples.every(isExample) ? examples : [];
+    if (!examples.every(isExample)) throw new Error("a stored example is damaged");
+    return examples;
   }
 
   async addExample(input, label) {
