@@ -77,7 +77,7 @@ def wait_for_backend(page, backend):
 
 def wait_settled(page) -> str:
   """Waits until the status names no backend still starting, and returns the one it settled on: by measured speed in
-  auto mode, WebGPU where it answers within a frame (the CNN on SwiftShader), else the CPU (the MLP there)."""
+  auto mode, WebGPU where it answers within a frame or faster than the CPU, else the CPU."""
   page.wait_for_function("""() => {
     const status = document.querySelector("#status");
     return status.dataset.state === "ready" && status.dataset.nextBackend === "";
@@ -430,13 +430,13 @@ def test_missing_weights_are_shown_on_the_page(page, site_url):
 
 def test_query_chooses_model_and_backend_when_served_from_the_classifier_folder(browser):
   server, url = serve(pathlib.Path(__file__).resolve().parent.parent / "Classifier")  # as `cd Classifier && python -m http.server`
-  page = open_page(browser, url + "?model=mlp&backend=cpu", viewport=DESKTOP)
+  page = open_page(browser, url + f"?model={OTHER_MODEL}&backend=cpu", viewport=DESKTOP)  # not the default: the query decides
   try:
     wait_ready(page)
-    assert page.get_attribute('button[data-model="mlp"]', "aria-pressed") == "true"
+    assert page.get_attribute(f'button[data-model="{OTHER_MODEL}"]', "aria-pressed") == "true"
     assert page.get_attribute("#status", "data-backend") == "cpu"
     shown = draw_and_wait(page, SHAPES["1"])
-    assert shown["model"] == "mlp" and shown["digit"] != ""
+    assert shown["model"] == OTHER_MODEL and shown["digit"] != ""
     assert page.console_errors == []
   finally:
     page.context.close()

@@ -11,7 +11,7 @@ from digits.data import pendigits
 
 SCRIPTS = {"mlp": mnist_mlp, "cnn": mnist_convnet}
 
-# % of the MNIST test set, for each model. The earlier models met 99.0; the cross-validated recipes (issue 16) give some
+# % of the MNIST test set, for each model. The cross-validated recipes (issue 16) give some
 # of MNIST's styles for strangers' handwriting (Classifier/HYPERPARAMETERS.md), so this floor catches a broken model,
 # and the metrics file's own record must be what the weights read.
 FLOOR = 98.5
