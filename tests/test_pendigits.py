@@ -101,9 +101,14 @@ def test_variation_is_reproducible_from_its_seed_and_moves_every_kind():
 def test_varied_renderings_are_cached(tmp_path, monkeypatch):
   monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
   first = rendered_pendigits(0, Variation(slant=12), 1)
-  assert [p.name.startswith("pendigits-") for p in tmp_path.rglob("*.npz")] == [True]
-  again = rendered_pendigits(0, Variation(slant=12), 1)  # from the cache
-  assert all(np.array_equal(a, b) for a, b in zip(first, again)) and first[0].shape == (7494, 28, 28)
+  [cached] = tmp_path.rglob("*.npz")
+  assert cached.name.startswith("pendigits-") and first[0].shape == (7494, 28, 28)
+  marker = np.full((1, 28, 28), 7, np.uint8)
+  np.savez(cached, images=marker, labels=np.zeros(1, np.uint8), writers=np.ones(1, np.uint8))
+  assert np.array_equal(rendered_pendigits(0, Variation(slant=12), 1)[0], marker)  # read from the cache, not rendered
+  cached.write_bytes(b"PK\x03\x04 damaged")
+  again = rendered_pendigits(0, Variation(slant=12), 1)  # a damaged cache file is rendered again
+  assert all(np.array_equal(a, b) for a, b in zip(first, again))
 
 def test_writer_folds_leave_every_writer_out_once():
   folds = writer_folds()

@@ -1,7 +1,7 @@
 """The digits a training run sees: MNIST's training images less a validation split (which chooses the checkpoint, so
 that the test set is read once, at the end), plus the pen digits of the chosen writers, rendered as the page renders a
 drawing (digits/data/pendigits.py, cached), and the checksums that the metrics file records."""
-import hashlib, io, pathlib, re
+import hashlib, io, pathlib, re, zipfile
 from dataclasses import dataclass
 import numpy as np
 from digits.files import write_bytes_atomic
@@ -63,7 +63,7 @@ def rendered_pendigits(seed:int=RENDER_SEED, variation:Variation=Variation(), co
   path = cache_dir().parent / f"pendigits-{pendigits.SHA256[:12]}-{key}.npz"
   try:
     with np.load(path) as cached: return cached["images"], cached["labels"], cached["writers"]
-  except (OSError, ValueError, KeyError): pass
+  except (OSError, ValueError, KeyError, zipfile.BadZipFile): pass
   images, labels, writers = pendigits.render_pendigits([seed, copy] if copy else seed, variation)
   np.savez(buffer := io.BytesIO(), images=images, labels=labels, writers=writers)
   write_bytes_atomic(path, buffer.getvalue())  # whole or not at all: another run may read it meanwhile
