@@ -18,6 +18,7 @@ from tinygrad import Tensor, TinyJit
 from digits.data.mnist import load_mnist
 from digits.data.training_set import VALIDATION_SEED, rendered_pendigits, writer_folds
 from digits.export import memory
+from digits.files import write_text_atomic
 from digits.models import load_model
 
 THRESHOLDS, WEIGHTS, COPIES = (0.4, 0.5, 0.6, 0.7, 0.8), (10.0, 20.0, 40.0, 80.0), (1, 5)
@@ -114,6 +115,6 @@ def main():
             f"{v['mnist_drop']:.2f} / {v['mnist_drop_100']:.2f} | {v['taught_wrong']} |")
     if kept: print(f"chosen for {name}: copies {kept[0][0][0]}, threshold {kept[0][0][1]}, weight {kept[0][0][2]:g}\n")
     out[name] = {"before": before, "grid": [{"copies": g[0], "threshold": g[1], "weight": g[2], **v} for g, v in r["grid"].items()]}
-  if args.json: args.json.write_text(json.dumps(out, indent=1))
+  if args.json: write_text_atomic(args.json, json.dumps(out, indent=1))
 
 if __name__ == "__main__": main()

@@ -25,6 +25,7 @@ from pen_replay import draw, load_digits, place, prediction, wait_for_prediction
 from digits.data.mnist import load_mnist
 from digits.data.pendigits import render_pendigits
 from digits.data.training_set import writer_folds, writer_set
+from digits.files import write_text_atomic
 import export_webgpu
 
 LEARNED = """(examples) => {
@@ -171,6 +172,6 @@ def main():
           f"{statistics.median(times):.1f} ms, max {max(times):.1f} ms over {len(times)} presses", flush=True)
   out = args.out or ROOT / "bench" / "results" / f"teach_bench_{args.backend}_{args.finetune}.json"
   out.parent.mkdir(exist_ok=True)
-  out.write_text(json.dumps(results, indent=1))
+  write_text_atomic(out, json.dumps(results, indent=1))
 
 if __name__ == "__main__": main()

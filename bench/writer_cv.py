@@ -29,9 +29,9 @@ def settings_of(model:str, recipe:dict) -> dict:
   common = {k: v for k, v in recipe.items() if k not in (*SCRIPTS, "models")}
   return {k: str(v) for k, v in {**common, **recipe.get(model, {})}.items()}
 
-def renderings(env:dict) -> list[tuple]:
-  """(seed, variation, copy) of each pen digit rendering that a run with these env vars reads."""
-  value = lambda name: float(env.get(name, SCRIPTS["mlp"][1][name]))
+def renderings(model:str, env:dict) -> list[tuple]:
+  """(seed, variation, copy) of each pen digit rendering that a run of `model` with these env vars reads."""
+  value = lambda name: float(env.get(name, SCRIPTS[model][1][name]))
   variation = Variation(*(value(f"STROKE_{f.name.upper()}") for f in fields(Variation)))
   return [(int(value("SEED")), variation, copy) if variation and copy else (0, Variation(), 0) for copy in range(int(env["PEN_REPEAT"]))]
 
@@ -53,7 +53,7 @@ def run(args) -> None:
   for path in args.recipes: recipes |= json.loads(path.read_text())
   todo = [r for r in runs(recipes, args.models.split(","), writer_folds(), args.out) if not (r["folder"] / f"{r['model']}.json").exists()]
   start, deadline = time.monotonic(), time.monotonic() + args.deadline
-  tasks = list(dict.fromkeys(task for r in todo for task in renderings(r["env"])))  # into the cache once, before the runs read them
+  tasks = list(dict.fromkeys(task for r in todo for task in renderings(r["model"], r["env"])))  # into the cache once, before the runs read them
   with ProcessPoolExecutor(args.jobs) as pool: list(pool.map(render, tasks))
   print(f"{len(todo)} runs; pen digits rendered in {time.monotonic() - start:.0f} s", flush=True)
   running = []
