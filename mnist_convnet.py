@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the tiny CNN (conv 8, conv 16, dense 10) on MNIST: python mnist_convnet.py (settings: README.md).
+"""Train the tiny CNN (conv 8, conv 16, dense 10) on MNIST: python mnist_convnet.py (settings: docs/settings.md).
 A quick try, without the one-time kernel search: BEAM=0 STEPS=100 python mnist_convnet.py"""
 from digits.models import ConvNet
 from digits.training.loop import train

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the MLP (784-512-512-10, SiLU) on MNIST: python mnist_mlp.py (settings: README.md).
+"""Train the MLP (784-512-512-10, SiLU) on MNIST: python mnist_mlp.py (settings: docs/settings.md).
 A quick try, without the one-time kernel search: BEAM=0 STEPS=100 python mnist_mlp.py"""
 from digits.models import MLP
 from digits.training.loop import train
