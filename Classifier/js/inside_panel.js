@@ -1,9 +1,11 @@
+// @ts-check
 // "Inside the model": what the current model computes from the drawing, shown beside the prediction and updated with
 // it. Everything comes from the model's explain graph (explain.py, run by classifier.explain): its activations, which
 // pixels pushed the two likeliest digits, and whether the reading leaned on one of the person's own examples (their
 // drawing is then shown); the filters and weight patterns come from the model's current weights.
 // Each picture has a caption and a text alternative that says what it shows in words.
 import { INPUT_SIDE, INPUT_SIZE } from "./models.js";
+/** @typedef {import("./contracts.js").Weights} Weights */
 
 const REGIONS = [["top left", "top", "top right"], ["left", "middle", "right"], ["lower left", "bottom", "lower right"]];
 const TOP_UNITS = 8;  // MLP: first-layer units shown, the most active first
@@ -195,6 +197,7 @@ function strongestMap(values, count) {
 }
 
 function buildMlp(body) {
+  /** @type {{canvas: HTMLCanvasElement, figure: HTMLElement, weights?: Weights}[]} */
   const units = Array.from({ length: TOP_UNITS }, () => {
     const canvas = canvasOf(INPUT_SIDE, INPUT_SIDE, "", 2);
     return { canvas, figure: figure("", canvas) };

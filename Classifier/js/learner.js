@@ -1,3 +1,4 @@
+// @ts-check
 // Learns the person's handwriting: keeps the digits they taught (their examples, shared by both models) in each model's
 // memory, which every prediction consults (model_memory.js), and fine-tunes each model on them in the background, one
 // job at a time (unless the page's address says finetune=off); a model shown again catches up on what it missed. All of

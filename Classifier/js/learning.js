@@ -1,3 +1,4 @@
+// @ts-check
 // What a fine-tuning run is made of, whatever the backend: the replay sample of ordinary digits, and the batches of one
 // teaching (the recipe of finetune.py, in the model's train module). bench/finetune_recipe.py mirrors `teachingBatches`.
 import { fetchBytes, gunzipped, readTensors } from "./safetensors.js";

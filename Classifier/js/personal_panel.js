@@ -1,3 +1,4 @@
+// @ts-check
 // The teaching part of the page: the ten "It's a …" buttons, #personal (what the model has learned of the person, how
 // many of their digits its memory holds, how many this browser keeps), #reset-personal and #export-personal, kept in
 // step with the learner (learner.js).
@@ -18,10 +19,10 @@ export class PersonalPanel {
     this.#learner = learner;
     this.#app = app;
     this.#page = {
-      teach: [...document.querySelectorAll("button[data-teach]")],
+      teach: /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll("button[data-teach]")]),
       personal: document.getElementById("personal"),
-      reset: document.getElementById("reset-personal"),
-      export: document.getElementById("export-personal"),
+      reset: /** @type {HTMLButtonElement} */ (document.getElementById("reset-personal")),
+      export: /** @type {HTMLButtonElement} */ (document.getElementById("export-personal")),
     };
     for (const button of this.#page.teach) button.addEventListener("click", () => this.#teach(Number(button.dataset.teach)));
     this.#page.reset.addEventListener("click", () => this.#reset());
@@ -58,7 +59,7 @@ export class PersonalPanel {
       count > kept ? (kept === 0 ? "This browser keeps none of them: they last until you leave." :
         `This browser did not keep ${count - kept} of them.`) : "",
     ].filter(Boolean).join(" ");
-    const focused = document.activeElement;
+    const focused = /** @type {HTMLButtonElement | null} */ (document.activeElement);
     for (const button of this.#page.teach) button.disabled = !this.#app.drawn();
     this.#page.reset.disabled = count === 0;
     this.#page.export.disabled = state !== "personal" || !learner.hasLearnedWeights(model);

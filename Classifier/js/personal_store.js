@@ -1,3 +1,4 @@
+// @ts-check
 // Keeps what the page learned of the person across reloads, in this browser's IndexedDB: their examples (shared by both
 // models) and each model's learned weights, with the shipped weights' version and the examples they learned (by id, so
 // that a record cannot claim an example the store does not hold). What cannot be trusted (damaged records, another

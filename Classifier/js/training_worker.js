@@ -1,3 +1,4 @@
+// @ts-check
 // Fine-tunes a model on the CPU, off the page's thread: the model's training graph (tinygrad's kernels compiled to
 // WebAssembly by export_webgpu.py) in a WasmSession that keeps the optimizer's state from one job to the next.
 import { WasmSession } from "./wasm_graph.js";

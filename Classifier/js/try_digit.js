@@ -1,3 +1,4 @@
+// @ts-check
 // "Try a real digit": draws a real handwritten digit on the canvas, stroke by stroke at a human pace, from pen digits
 // written by 30 people (data/pendigits-sample.json, exported from the repository's data/pendigits; UCI, CC BY 4.0).
 // The page then reads it as if the person had drawn it, and the person can edit it.
