@@ -27,6 +27,10 @@ def test_page_modules_start_with_ts_check():
   unchecked = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "Classifier" / "js").rglob("*.js")) if not p.read_text().startswith("// @ts-check\n")]
   assert unchecked == [], f"these page modules do not start with // @ts-check: {unchecked}"
 
+def test_page_modules_fit_in_250_lines():
+  long = {str(p.relative_to(ROOT)): n for p in sorted((ROOT / "Classifier" / "js").rglob("*.js")) if (n := len(p.read_text().splitlines())) > 250}
+  assert long == {}, f"these page modules are longer than 250 lines (one job per module): {long}"
+
 @pytest.mark.parametrize("config", ["tests/tsconfig.json", "tests/tsconfig.worker.json"])
 def test_page_modules_pass_typescript(config):
   if shutil.which("node") is None: pytest.skip("node is not installed (./setup.sh installs it, with npm)")

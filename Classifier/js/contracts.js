@@ -1,6 +1,6 @@
 // @ts-check
 // The contracts between the page's modules and with the files export_webgpu.py generates, as JSDoc types for editors
-// and type checkers; nothing here runs. A module names one with
+// and for TypeScript's checker (tests/test_lint.py); nothing here runs. A module names one with
 //   /** @typedef {import("./contracts.js").Graph} Graph */
 
 /** @typedef {"mlp" | "cnn"} ModelName */
@@ -246,6 +246,5 @@
  *   readWeights(names?: string[]): Promise<Weights>,
  * }} Classifier
  */
-
 // a module, so that its types are imported by name rather than global
 export {};

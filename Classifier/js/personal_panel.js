@@ -3,7 +3,7 @@
 // many of their digits its memory holds, how many this browser keeps), #reset-personal and #export-personal, kept in
 // step with the learner (learner.js).
 import { encodeSafetensors } from "./safetensors.js";
-import { MODEL_LABELS } from "./models.js";
+import { importModelModule, MODEL_LABELS } from "./models.js";
 
 const digits = (count) => `${count} of your digits`;  // "1 of your digits" too: one of several a person may teach
 
@@ -88,7 +88,7 @@ export class PersonalPanel {
   async #export() {
     const model = this.#app.model();
     try {
-      const [classifier, { state }] = await Promise.all([this.#app.classifierFor(model), import(`../${model}/${model}.train.js`)]);
+      const [classifier, { state }] = await Promise.all([this.#app.classifierFor(model), importModelModule(model, "train")]);
       const weights = await classifier.readWeights(), shapes = Object.fromEntries(state.map((s) => [s.name, s.shape]));
       const file = encodeSafetensors(Object.fromEntries(Object.entries(weights).map(([name, data]) => [name, { shape: shapes[name], data }])));
       const link = Object.assign(document.createElement("a"), {
