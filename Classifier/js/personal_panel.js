@@ -59,11 +59,26 @@ export class PersonalPanel {
       count > kept ? (kept === 0 ? "This browser keeps none of them: they last until you leave." :
         `This browser did not keep ${count - kept} of them.`) : "",
     ].filter(Boolean).join(" ");
+    this.#keepingFocus(() => {
+      for (const button of this.#page.teach) button.disabled = !this.#app.drawn();
+      this.#page.reset.disabled = count === 0;
+      this.#page.export.disabled = state !== "personal" || !learner.hasLearnedWeights(model);
+    });
+  }
+
+  // Called at every change of the drawing: of this panel, only the teaching buttons depend on it, through whether
+  // there is a drawing at all.
+  showDrawn() {
+    const drawn = this.#app.drawn();
+    if (this.#page.teach.every((button) => button.disabled === !drawn)) return;
+    this.#keepingFocus(() => { for (const button of this.#page.teach) button.disabled = !drawn; });
+  }
+
+  // A button disabled under the keyboard's focus drops it to the start of the page; it goes to what says why instead.
+  /** @param {() => void} disable */
+  #keepingFocus(disable) {
     const focused = /** @type {HTMLButtonElement | null} */ (document.activeElement);
-    for (const button of this.#page.teach) button.disabled = !this.#app.drawn();
-    this.#page.reset.disabled = count === 0;
-    this.#page.export.disabled = state !== "personal" || !learner.hasLearnedWeights(model);
-    // A button disabled under the keyboard's focus drops it to the start of the page; it goes to what says why instead.
+    disable();
     if (focused?.disabled) this.#page.personal.focus();
   }
 
