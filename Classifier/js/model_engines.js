@@ -48,22 +48,27 @@ export class GpuLostError extends Error {}
 // The device of a run was lost; another may be had (Engine.reopen).
 export class DeviceLostError extends Error {}
 
-// prepare(session, key) for one model and target: each graph added once per session; a failure is tried again.
-/** @param {ModelName} name @param {"webgpu" | "wasm"} target */
-function graphAdder(name, target) {
-  /** @type {WeakMap<Session, Map<GraphKey, SharedAttempt<void>>>} */
+// prepare(session, key) for one model and target, whose sessions start with `loaded`'s state: each graph added once
+// per session (a failure is tried again), the state it brings that no graph of the session had yet (the optimizer's
+// moments of the training step) first written as the graph says it starts.
+/** @param {ModelName} name @param {"webgpu" | "wasm"} target @param {import("./contracts.js").Graph} loaded */
+function graphAdder(name, target, loaded) {
+  /** @type {WeakMap<Session, { graphs: Map<GraphKey, SharedAttempt<void>>, state: Set<string> }>} */
   const added = new WeakMap();
-  /** @param {Session} session @param {GraphKey} key */
-  const adding = (session, key) => new SharedAttempt(async () => {
+  /** @param {Session} session @param {Set<string>} state @param {GraphKey} key */
+  const adding = (session, state, key) => new SharedAttempt(async () => {
     const { graphs: exported, wasm } = await graphModule(name, key), graph = exported[target];
-    if (key === "train") session.writeState(initialState(graph));  // Adam's state, which the graph needs to be there
+    const brought = Object.entries(initialState(graph)).filter(([buffer]) => !state.has(buffer));
+    session.writeState(Object.fromEntries(brought));
     await session.addGraph(key, graph, target === "wasm" ? wasm : undefined);
+    for (const [buffer] of brought) state.add(buffer);
   });
+  const loadedState = loaded.buffers.filter((b) => b.kind === "state").map((b) => b.name);
   /** @param {Session} session @param {GraphKey} key */
   return (session, key) => {
-    if (!added.has(session)) added.set(session, new Map());
-    const graphs = /** @type {Map<GraphKey, SharedAttempt<void>>} */ (added.get(session));
-    if (!graphs.has(key)) graphs.set(key, adding(session, key));
+    if (!added.has(session)) added.set(session, { graphs: new Map(), state: new Set(loadedState) });
+    const { graphs, state } = /** @type {{ graphs: Map<GraphKey, SharedAttempt<void>>, state: Set<string> }} */ (added.get(session));
+    if (!graphs.has(key)) graphs.set(key, adding(session, state, key));
     return /** @type {SharedAttempt<void>} */ (graphs.get(key)).get();
   };
 }
@@ -71,8 +76,8 @@ function graphAdder(name, target) {
 /** @param {ModelName} name @returns {Promise<Engine>} */
 export async function cpuEngine(name) {
   /** @type {import("./contracts.js").CpuModelModule} */
-  const { load, weightsVersion } = await importModelModule(name, "cpu");
-  const model = await load(weightsUrl(name)), { session } = model, prepare = graphAdder(name, "wasm");
+  const { load, weightsVersion, graph } = await importModelModule(name, "cpu");
+  const model = await load(weightsUrl(name)), { session } = model, prepare = graphAdder(name, "wasm", graph);
   return {
     backend: "cpu",
     version: weightsVersion,
@@ -93,8 +98,8 @@ export async function cpuEngine(name) {
 /** @param {ModelName} name @param {GPUDevice} device @returns {Promise<Engine>} */
 export async function webgpuEngine(name, device) {
   /** @type {import("./contracts.js").WebgpuModelModule} */
-  const { load, weightsVersion } = await importModelModule(name, "webgpu");
-  const prepare = graphAdder(name, "webgpu");
+  const { load, weightsVersion, graph } = await importModelModule(name, "webgpu");
+  const prepare = graphAdder(name, "webgpu", graph);
   /** @param {GPUDevice} device */
   async function open(device) {
     const model = await load(device, weightsUrl(name)), opened = { device, model, lost: false };
