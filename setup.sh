@@ -13,7 +13,7 @@ command -v chromium >/dev/null || missing+=(chromium)                 # the brow
 command -v firefox-esr >/dev/null || missing+=(firefox-esr)           # tests/test_engines.py: Firefox, through puppeteer-core
 command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver) # tests/test_engines.py: WebKit (WebKitWebDriver, MiniBrowser)
 command -v Xvfb >/dev/null || missing+=(xvfb)                         # the screen MiniBrowser's window needs
-command -v npm >/dev/null || missing+=(npm)                           # the tests' npm packages: axe-core (the audit), puppeteer-core, ESLint
+command -v npm >/dev/null || missing+=(npm)                           # the tests' npm packages: axe-core (the audit), puppeteer-core, ESLint, TypeScript
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)  # Debian's own python3 ships venv apart
 if (( ${#missing[@]} )); then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif sudo -n true 2>/dev/null; then sudo=(sudo); else

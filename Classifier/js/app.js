@@ -88,7 +88,7 @@ function selectModel(name) {
 function onDrawingChange(strokes) {
   controls.showDrawingEmpty(strokes.length === 0);
   requestClassification();
-  learning.then(({ panel }) => panel?.show());
+  learning.then(({ panel }) => panel?.showDrawn());
   if (strokes.length > 0) fetchMemoryAhead(state.model);
 }
 

@@ -4,34 +4,30 @@
 // "< step" rather than as 0, and longer ones with no more digits than the step carries; and what must be compared
 // (the backends' speeds) is timed over several runs.
 
-/** @type {number | null} */
-let step = null;
-const LOOK_MS = 20;  // how long the step is looked for, at most, once per visit
+// The steps browsers coarsen performance.now() to, in ms, coarsest first
+const STEPS = [100, 1, 0.1, 0.01, 0.005, 0.001];
+const KEPT = 32;  // readings kept to tell the step by
+/** @type {number[]} */
+const readings = [];
 
-// The smallest change of performance.now() seen, in ms: the clock's step. A clock that does not move within LOOK_MS
-// has a step of at least that.
-export function clockStep() {
-  if (step !== null) return step;
-  const start = performance.now();
-  let last = start, smallest = Infinity, changes = 0;
-  while (changes < 5) {
-    const now = performance.now();
-    if (now > last) {
-      smallest = Math.min(smallest, now - last);
-      last = now;
-      changes++;
-    }
-    if (now - start > LOOK_MS) break;
-  }
-  step = changes > 0 ? Math.round(smallest * 1e4) / 1e4 : LOOK_MS;  // the clock's values are floats: 0.1 comes as 0.0999…
-  return step;
+/** @param {number} value @param {number} step */
+const multipleOf = (value, step) => Math.abs(value / step - Math.round(value / step)) < 1e-4;
+
+// The clock's step, in ms: the coarsest of STEPS that every reading seen so far (and every duration, a difference of
+// two) is a multiple of. Told from the clock's values rather than by watching it move, which would mean spinning for a
+// step's length; each call reads the clock once more, so that a value that falls on a coarser step by chance is outvoted.
+/** @param {number[]} [durations] measured with this clock, which tell its step too */
+export function clockStep(durations = []) {
+  readings.push(performance.now(), ...durations);
+  readings.splice(0, Math.max(0, readings.length - KEPT));
+  return STEPS.find((step) => readings.every((value) => multipleOf(value, step))) ?? STEPS[STEPS.length - 1];
 }
 
 // Digits after the point that a duration on a clock of this step carries.
 const decimalsOf = (clock) => (clock >= 1 ? 0 : clock >= 0.1 ? 1 : 2);
 
 /** "3.5 ms", "< 1 ms" on a clock of 1 ms steps. @param {number} milliseconds @param {number} [clock] its step */
-export function formatDuration(milliseconds, clock = clockStep()) {
+export function formatDuration(milliseconds, clock = clockStep([milliseconds])) {
   if (milliseconds < clock) return `< ${clock.toFixed(decimalsOf(clock))} ms`;
   return `${milliseconds.toFixed(decimalsOf(clock))} ms`;
 }

@@ -1,13 +1,13 @@
 // @ts-check
 // The contracts between the page's modules and with the files export_webgpu.py generates, as JSDoc types for editors
-// and type checkers; nothing here runs. A module names one with
+// and for TypeScript's checker (tests/test_lint.py); nothing here runs. A module names one with
 //   /** @typedef {import("./contracts.js").Graph} Graph */
 
 /** @typedef {"mlp" | "cnn"} ModelName */
 /** @typedef {"webgpu" | "cpu"} Backend */
 /** @typedef {Backend | "auto"} BackendChoice */
 
-// ------------------------------------------------------------------ exported graphs (kernel_graph.py, wasm_kernels.py)
+// ------------------------------------------------------------------ exported graphs (digits/export/graph.py, wasm.py)
 
 /** @typedef {"F32" | "I32" | "U32"} Dtype  a tensor's element type, as safetensors names it */
 /** @typedef {Float32Array | Int32Array | Uint32Array} TypedArray */
@@ -116,7 +116,7 @@
  */
 
 /**
- * <model>/<model>.explain.js: what the inside-the-model panel shows (explain.py), for both targets.
+ * <model>/<model>.explain.js: what the inside-the-model panel shows (digits/export/explain.py), for both targets.
  * @typedef {object} ExplainModule
  * @property {{ webgpu: WebgpuGraph, wasm: WasmGraph }} graphs
  * @property {URL} wasm
@@ -132,7 +132,7 @@
  */
 
 /**
- * finetune.py's recipe for one teaching: `steps` batches of `batch` images, `personal` of them the person's, at most
+ * digits/export/finetune.py's recipe for one teaching: `steps` batches of `batch` images, `personal` of them the person's, at most
  * `rounds` rounds; the rest is for the training graph itself.
  * @typedef {object} Recipe
  * @property {number} batch
@@ -147,7 +147,7 @@
  */
 
 /**
- * <model>/<model>.train.js: one fine-tuning step (finetune.py), for both targets, and the state it keeps.
+ * <model>/<model>.train.js: one fine-tuning step (digits/export/finetune.py), for both targets, and the state it keeps.
  * @typedef {object} TrainModule
  * @property {Recipe} recipe
  * @property {number} noisePerImage  the random numbers each image's warp takes
@@ -246,6 +246,5 @@
  *   readWeights(names?: string[]): Promise<Weights>,
  * }} Classifier
  */
-
 // a module, so that its types are imported by name rather than global
 export {};

@@ -1,3 +1,4 @@
+// @ts-check
 // The drawing surface: turns pointer input (mouse, pen, touch) on a <canvas> into vector strokes and renders them.
 //
 // The strokes are the page's shared data model:

@@ -1,9 +1,12 @@
+// @ts-check
 // "Inside the model": what the current model computes from the drawing, shown beside the prediction and updated with
 // it. Everything comes from the model's explain graph (explain.py, run by classifier.explain): its activations, which
 // pixels pushed the two likeliest digits, and whether the reading leaned on one of the person's own examples (their
 // drawing is then shown); the filters and weight patterns come from the model's current weights.
 // Each picture has a caption and a text alternative that says what it shows in words.
-import { INPUT_SIDE, INPUT_SIZE } from "./models.js";
+import { CNN_LAYERS, INPUT_SIDE, INPUT_SIZE, MLP_LAYER } from "./models.js";
+import { paintModelInput } from "./prediction_view.js";
+/** @typedef {import("./contracts.js").Weights} Weights */
 
 const REGIONS = [["top left", "top", "top right"], ["left", "middle", "right"], ["lower left", "bottom", "lower right"]];
 const TOP_UNITS = 8;  // MLP: first-layer units shown, the most active first
@@ -101,23 +104,13 @@ export class InsidePanel {
     figure.hidden = leaned === null;
     if (leaned === null) return;
     const { example, similarity } = leaned, exact = similarity >= leaned.exact;
-    paintInk(canvas, example.input);
+    paintModelInput(canvas, example.input);
     canvas.dataset.label = String(example.label);
     const text = `Leaned on your own ${example.label}: ` + (exact ? "this very drawing, as you taught it." :
       `the drawing you taught that is most like this one (similarity ${similarity.toFixed(2)}).`);
     canvas.setAttribute("aria-label", `Your own ${example.label}, taught earlier`);
     figure.querySelector("figcaption").textContent = text;
   }
-}
-
-// A model input (-1 background .. +1 ink) as dark ink on paper, as the page shows what the model sees.
-function paintInk(canvas, input) {
-  const context = canvas.getContext("2d"), image = context.createImageData(INPUT_SIDE, INPUT_SIDE);
-  input.forEach((v, i) => {
-    const shade = 255 * (1 - (v + 1) / 2);
-    image.data.set([shade, shade, shade, 255], 4 * i);
-  });
-  context.putImageData(image, 0, 0);
 }
 
 function build(body, model) {
@@ -155,20 +148,24 @@ function mapsFigure(count, side, columns, caption, zoom) {
 }
 
 function buildCnn(body) {
-  const conv1 = mapsFigure(8, 13, 4, "What the 8 first-layer filters find in the drawing (13×13 each, darker is stronger).", 3);
-  const conv2 = mapsFigure(16, 5, 8, "What the 16 second-layer filters find in those maps (5×5 each): the dense layer reads these.", 4);
+  const { kernel, convolutions: [first, second] } = CNN_LAYERS, k = `${kernel}×${kernel}`, cell = kernel + 1;
+  const conv1Caption = `What the ${first.filters} first-layer filters find in the drawing (${first.side}×${first.side} each, darker is stronger).`;
+  const conv2Caption = `What the ${second.filters} second-layer filters find in those maps (${second.side}×${second.side} each): ` +
+    "the dense layer reads these.";
+  const conv1 = mapsFigure(first.filters, first.side, 4, conv1Caption, 3), conv2 = mapsFigure(second.filters, second.side, 8, conv2Caption, 4);
   // wider than tall, one column per second-layer filter: it fits the panel's column without a long scroll
-  const filtersLabel = "The learned 3×3 filters: the first layer's 8, then each second-layer filter's 8 weights over the first layer's maps";
-  const filters = canvasOf(16 * 4 - 1, 5 + 8 * 4 - 1, filtersLabel);
-  const filterFigure = figure("The learned 3×3 filters: the first layer's 8 (top row), then each second-layer filter's 8 (one column each); " +
-    "orange adds, blue subtracts.", filters);
+  const filtersLabel = `The learned ${k} filters: the first layer's ${first.filters}, then each second-layer filter's ${first.filters} ` +
+    "weights over the first layer's maps";
+  const filters = canvasOf(second.filters * cell - 1, cell + 1 + first.filters * cell - 1, filtersLabel);
+  const filterFigure = figure(`The learned ${k} filters: the first layer's ${first.filters} (top row), then each second-layer filter's ` +
+    `${first.filters} (one column each); orange adds, blue subtracts.`, filters);
   conv1.canvas.id = "inside-conv1";
   conv2.canvas.id = "inside-conv2";
   filters.id = "inside-filters";
   body.append(element("div", { className: "inside-row" }, conv1.figure, conv2.figure, filterFigure));
   let painted = null;  // the weights the filters show: the same object until the model learns
   return (outputs, weights) => {
-    for (const [maps, values, count] of [[conv1, outputs.conv1, 8], [conv2, outputs.conv2, 16]]) {
+    for (const [maps, values, count] of [[conv1, outputs.conv1, first.filters], [conv2, outputs.conv2, second.filters]]) {
       const max = Math.max(...values, 1e-6), strongest = strongestMap(values, count);
       maps.paint(values, max);
       maps.canvas.setAttribute("aria-label", `${count} maps; map ${strongest + 1} responds most to this drawing.`);
@@ -179,12 +176,16 @@ function buildCnn(body) {
   };
 }
 
+// Each filter's kernel x kernel weights, a cell of kernel + 1 pixels each: the first layer's in the top row, then each
+// second-layer filter's over the first layer's maps in a column of its own.
 function paintFilters(canvas, weights) {
-  const c1 = weights["c1.weight"], c2 = weights["c2.weight"];
+  const { kernel, convolutions: [first, second] } = CNN_LAYERS, size = kernel * kernel, cell = kernel + 1;
+  const w1 = weights[first.weights], w2 = weights[second.weights];
+  const paint = (values, k, x, y) => paintSigned(canvas, Array.from(values.subarray(k * size, (k + 1) * size)), kernel, kernel, null, x, y);
   canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
-  for (let f = 0; f < 8; f++) paintSigned(canvas, Array.from(c1.subarray(f * 9, f * 9 + 9)), 3, 3, null, f * 4, 0);
-  for (let f = 0; f < 16; f++) {
-    for (let c = 0; c < 8; c++) paintSigned(canvas, Array.from(c2.subarray((f * 8 + c) * 9, (f * 8 + c) * 9 + 9)), 3, 3, null, f * 4, 5 + c * 4);
+  for (let f = 0; f < first.filters; f++) paint(w1, f, f * cell, 0);
+  for (let f = 0; f < second.filters; f++) {
+    for (let c = 0; c < first.filters; c++) paint(w2, f * first.filters + c, f * cell, cell + 1 + c * cell);
   }
 }
 
@@ -195,13 +196,15 @@ function strongestMap(values, count) {
 }
 
 function buildMlp(body) {
+  /** @type {{canvas: HTMLCanvasElement, figure: HTMLElement, weights?: Weights}[]} */
   const units = Array.from({ length: TOP_UNITS }, () => {
     const canvas = canvasOf(INPUT_SIDE, INPUT_SIDE, "", 2);
     return { canvas, figure: figure("", canvas) };
   });
   const row = element("div", { className: "inside-row inside-units" }, ...units.map((u) => u.figure));
   row.id = "inside-units";
-  const caption = `The ${TOP_UNITS} first-layer units (of 512) that respond most to this drawing: each one's ${INPUT_SIDE}×${INPUT_SIDE} weights, ` +
+  const caption = `The ${TOP_UNITS} first-layer units (of ${MLP_LAYER.units}) that respond most to this drawing: ` +
+    `each one's ${INPUT_SIDE}×${INPUT_SIDE} weights, ` +
     "the pattern it looks for (orange adds, blue subtracts), and how strongly it responds.";
   body.append(element("p", { className: "inside-caption", textContent: caption }), row);
   return (outputs, weights) => {
@@ -210,7 +213,7 @@ function buildMlp(body) {
       const { canvas, figure: f } = units[i];
       // a unit's pattern is its weights: painted again only when another unit takes its place or the model learned
       if (canvas.dataset.unit !== String(unit) || units[i].weights !== weights) {
-        const pattern = weights["l1.weight"].subarray(unit * INPUT_SIZE, (unit + 1) * INPUT_SIZE);
+        const pattern = weights[MLP_LAYER.weights].subarray(unit * INPUT_SIZE, (unit + 1) * INPUT_SIZE);
         paintSigned(canvas, Array.from(pattern), INPUT_SIDE, INPUT_SIDE);
       }
       units[i].weights = weights;

@@ -1,3 +1,4 @@
+// @ts-check
 // Learns the person's handwriting: keeps the digits they taught (their examples, shared by both models) in each model's
 // memory, which every prediction consults (model_memory.js), and fine-tunes each model on them in the background, one
 // job at a time (unless the page's address says finetune=off); a model shown again catches up on what it missed. All of
@@ -6,15 +7,11 @@
 // new), "error" (detail: model name; learner.error says why), "notice" (detail: {text, ends}: a line for the person,
 // and the earlier one it ends, if any).
 import { PersonalStore, recordProblem, writeProblem } from "./personal_store.js";
-import { loadReplay, teachingBatches } from "./learning.js";
-import { MODEL_LABELS } from "./models.js";
-import { indexOfMax } from "./probabilities.js";
+import { loadReplay, teachNewest } from "./learning.js";
+import { cannotRemember, digitNotKept, FORGOTTEN_ELSEWHERE, otherTabUnread, savedModelDiscarded, STORE_BLOCKED, STORE_TAKEN, weightsNotKept }
+  from "./texts.js";
+import { importModelModule } from "./models.js";
 
-// A teaching starts no training round that would end later than this after its first round began, so that the
-// fine-tuning of one example ends within about a second even where a round is slow (WebGPU on SwiftShader)
-const ROUNDS_WITHIN_MS = 800;
-const BLOCKED = "Another tab holds this page's saved digits open in an older version: close it, and your digits come back here. " +
-  "Until then, what you teach is kept for this visit only.";
 
 /** @typedef {{ id: number | null, input: Float32Array, label: number, saved: Promise<void> | null }} Example */
 
@@ -39,16 +36,15 @@ export class Learner extends EventTarget {
     const loading = PersonalStore.load({
       onBlocked: blocked,
       onChanged: (type) => learner.#followOtherTab(type),
-      onClosed: () => learner.#notify("This page opened in a newer version in another tab, so what you teach here is kept " +
-        "for this visit only: reload this tab to go on with the newer one."),
+      onClosed: () => learner.#notify(STORE_TAKEN),
     });
     const loaded = await Promise.race([loading, isBlocked.then(() => null)]);
     if (loaded) {
       learner.#attach(loaded);
       return { learner, notices: loaded.notices };
     }
-    loading.then((late) => { learner.#attach(late); late.notices.forEach((text) => learner.#notify(text)); learner.#notify(null, BLOCKED); });
-    return { learner, notices: [BLOCKED] };
+    loading.then((late) => { learner.#attach(late); late.notices.forEach((text) => learner.#notify(text)); learner.#notify(null, STORE_BLOCKED); });
+    return { learner, notices: [STORE_BLOCKED] };
   }
 
   constructor(finetune) {
@@ -91,15 +87,14 @@ export class Learner extends EventTarget {
     delete this.#records[name];
     if (!record || !model) return null;
     const { classifier } = model, ids = new Map(this.#examples.filter((e) => e.id !== null).map((e) => [e.id, e]));
-    const problem = recordProblem(record, name, classifier.weightsVersion, classifier.weightSizes, ids);
+    const problem = recordProblem(record, classifier.weightsVersion, classifier.weightSizes, ids);
     if (problem === null) {
       classifier.setWeights(record.weights);
       model.learned = new Set(record.learned.map((id) => ids.get(id)));
       return null;
     }
     this.#store?.forgetModel(name).catch(() => {});
-    return `${problem}, so it was discarded: the ${MODEL_LABELS[name]} model starts from its shipped weights` +
-      (this.#examples.length ? " and learns your digits again." : ".");
+    return savedModelDiscarded(name, problem, this.#examples.length > 0);
   }
 
   // Before `classifier` reads a drawing: its memory holds the person's examples (the store steps are queued before that
@@ -111,8 +106,7 @@ export class Learner extends EventTarget {
       classifier.holdExamples(this.#examples);
       this.#dispatch("change");
     } catch (error) {
-      this.#notify(`The ${MODEL_LABELS[classifier.name]} cannot remember your digits (${error.message}): ` +
-        (this.#finetune ? "it learns them by fine-tuning alone." : "it reads them as shipped."));
+      this.#notify(cannotRemember(classifier.name, error.message, this.#finetune));
     }
   }
 
@@ -130,7 +124,7 @@ export class Learner extends EventTarget {
   async #save(example) {
     if (!this.#store) return;
     try { example.id = await this.#store.addExample(example.input, example.label); } catch (error) {
-      this.#notify(`This browser did not keep your digit (${writeProblem(error)}): the page uses it until you leave.`);
+      this.#notify(digitNotKept(writeProblem(error)));
     }
     this.#dispatch("change");
   }
@@ -183,22 +177,12 @@ export class Learner extends EventTarget {
   // is followed by a check that nothing was forgotten meanwhile: a job from before a forgetting stops there.
   async #learnMissing(name, generation) {
     const model = this.#models.get(name), { classifier } = model;
-    const [{ recipe, noisePerImage }, replay] = await Promise.all([import(`../${name}/${name}.train.js`), loadReplay()]);
+    const [{ recipe, noisePerImage }, replay] = await Promise.all([importModelModule(name, "train"), loadReplay()]);
     let example;
     while (generation === this.#generation && (example = this.#examples.find((e) => !model.learned.has(e)))) {
-      const upTo = this.#examples.slice(0, this.#examples.indexOf(example) + 1), started = performance.now();
-      let backend;
-      for (let round = 1; round <= recipe.rounds; round++) {  // more rounds while the network still misreads the drawing
-        ({ backend } = await classifier.train(teachingBatches(upTo, upTo.length - 1, replay, recipe, noisePerImage)));
-        if (generation !== this.#generation) return;
-        const logits = await classifier.predict(example.input);
-        if (generation !== this.#generation) return;
-        if (indexOfMax(logits) === example.label) break;
-        // the memory answers for this drawing meanwhile (the mean round so far estimates the next); later teachings
-        // keep learning it
-        const elapsed = performance.now() - started;
-        if (elapsed + elapsed / round > ROUNDS_WITHIN_MS) break;
-      }
+      const upTo = this.#examples.slice(0, this.#examples.indexOf(example) + 1);
+      const backend = await teachNewest(classifier, upTo, { replay, recipe, noisePerImage }, () => generation === this.#generation);
+      if (backend === null) return;
       model.learned.add(example);
       this.lastBackend = backend;
       this.#dispatch("learned", name);
@@ -213,8 +197,7 @@ export class Learner extends EventTarget {
     if (generation !== this.#generation) return;
     const weights = await classifier.readWeights(), ids = learned.map((e) => e.id).filter((id) => id !== null);
     try { await this.#store.saveModel(name, classifier.weightsVersion, ids, weights); } catch (error) {
-      this.#notify(`The ${MODEL_LABELS[name]}'s learned weights were not kept in this browser (${writeProblem(error)}): ` +
-        "at your next visit it learns your digits again.");
+      this.#notify(weightsNotKept(name, writeProblem(error)));
     }
   }
 
@@ -239,11 +222,11 @@ export class Learner extends EventTarget {
   async #followOtherTab(type) {
     if (type === "cleared" && this.#examples.length) {
       this.#forgetHere();
-      this.#notify("Your digits were forgotten in another tab of this page.");
+      this.#notify(FORGOTTEN_ELSEWHERE);
     }
     await Promise.all(this.#examples.map((e) => e.saved));  // this tab's own additions have their ids first
     const known = new Set(this.#examples.map((e) => e.id)), stored = await this.#store.examples().catch((error) => {
-      this.#notify(`The digits taught in another tab could not be read (${error.message}); they join this tab after a reload.`);
+      this.#notify(otherTabUnread(error.message));
       return [];
     });
     const added = stored.filter((e) => !known.has(e.id)).map(({ id, input, label }) => ({ id, input, label, saved: null }));

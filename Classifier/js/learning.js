@@ -1,22 +1,26 @@
+// @ts-check
 // What a fine-tuning run is made of, whatever the backend: the replay sample of ordinary digits, and the batches of one
 // teaching (the recipe of finetune.py, in the model's train module). bench/finetune_recipe.py mirrors `teachingBatches`.
 import { fetchBytes, gunzipped, readTensors } from "./safetensors.js";
 import { INPUT_SIZE } from "./models.js";
+import { SharedAttempt } from "./shared_attempt.js";
+import { indexOfMax } from "./probabilities.js";
+
+// A teaching starts no training round that would end later than this after its first round began, so that the
+// fine-tuning of one example ends within about a second even where a round is slow (WebGPU on SwiftShader)
+const ROUNDS_WITHIN_MS = 800;
 
 export const REPLAY_URL = new URL("../data/replay.safetensors.gz", import.meta.url);
 
-let replay = null;  // Promise<{images: Uint8Array (n x 784), labels: Uint8Array}>, fetched once, on the first teaching
-export function loadReplay(url = REPLAY_URL) {
-  replay ??= (async () => {
-    const tensors = readTensors(await gunzipped(await fetchBytes(url)), url);
-    const { images, labels } = tensors;
-    if (!images || !labels || images.dtype !== "U8" || labels.dtype !== "U8" || images.data.length !== labels.data.length * INPUT_SIZE)
-      throw new Error(`${url}: expected U8 tensors "images" (n x 784) and "labels" (n)`);
-    return { images: images.data, labels: labels.data };
-  })();
-  replay.catch(() => { replay = null; });  // a failed download is tried again at the next teaching
-  return replay;
-}
+// {images: Uint8Array (n x 784), labels: Uint8Array}, fetched once, on the first teaching (again after a failure)
+const replay = new SharedAttempt(async () => {
+  const tensors = readTensors(await gunzipped(await fetchBytes(REPLAY_URL)), REPLAY_URL);
+  const { images, labels } = tensors;
+  if (!images || !labels || images.dtype !== "U8" || labels.dtype !== "U8" || images.data.length !== labels.data.length * INPUT_SIZE)
+    throw new Error(`${REPLAY_URL}: expected U8 tensors "images" (n x 784) and "labels" (n)`);
+  return { images: images.data, labels: labels.data };
+});
+export const loadReplay = () => replay.get();
 
 // The batches that teach example `newest` of `examples` ([{input: Float32Array(784) in -1..1, label}]): recipe.steps
 // batches of recipe.batch images; in each, the newest example, recipe.personal - 1 examples drawn from all of them, and
@@ -41,4 +45,29 @@ export function teachingBatches(examples, newest, replayData, recipe, noisePerIm
     batches.push({ x, y, noise });
   }
   return batches;
+}
+
+// Teaches `classifier` the newest of `examples`: training runs of teachingBatches while the network still misreads its
+// drawing, at most recipe.rounds. Resolves to the backend of the last run, or null as soon as current() is false (the
+// examples were forgotten meanwhile).
+/**
+ * @param {import("./contracts.js").Classifier} classifier @param {{ input: Float32Array, label: number }[]} examples
+ * @param {{ replay: any, recipe: any, noisePerImage: number }} teaching @param {() => boolean} current
+ * @returns {Promise<import("./contracts.js").Backend | null>}
+ */
+export async function teachNewest(classifier, examples, { replay, recipe, noisePerImage }, current) {
+  const example = examples[examples.length - 1], started = performance.now();
+  let backend = null;
+  for (let round = 1; round <= recipe.rounds; round++) {
+    ({ backend } = await classifier.train(teachingBatches(examples, examples.length - 1, replay, recipe, noisePerImage)));
+    if (!current()) return null;
+    const logits = await classifier.predict(example.input);
+    if (!current()) return null;
+    if (indexOfMax(logits) === example.label) break;
+    // the memory answers for this drawing meanwhile (the mean round so far estimates the next); later teachings keep
+    // learning it
+    const elapsed = performance.now() - started;
+    if (elapsed + elapsed / round > ROUNDS_WITHIN_MS) break;
+  }
+  return backend;
 }

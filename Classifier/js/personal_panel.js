@@ -1,8 +1,9 @@
+// @ts-check
 // The teaching part of the page: the ten "It's a …" buttons, #personal (what the model has learned of the person, how
 // many of their digits its memory holds, how many this browser keeps), #reset-personal and #export-personal, kept in
 // step with the learner (learner.js).
 import { encodeSafetensors } from "./safetensors.js";
-import { MODEL_LABELS } from "./models.js";
+import { importModelModule, MODEL_LABELS } from "./models.js";
 
 const digits = (count) => `${count} of your digits`;  // "1 of your digits" too: one of several a person may teach
 
@@ -18,10 +19,10 @@ export class PersonalPanel {
     this.#learner = learner;
     this.#app = app;
     this.#page = {
-      teach: [...document.querySelectorAll("button[data-teach]")],
+      teach: /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll("button[data-teach]")]),
       personal: document.getElementById("personal"),
-      reset: document.getElementById("reset-personal"),
-      export: document.getElementById("export-personal"),
+      reset: /** @type {HTMLButtonElement} */ (document.getElementById("reset-personal")),
+      export: /** @type {HTMLButtonElement} */ (document.getElementById("export-personal")),
     };
     for (const button of this.#page.teach) button.addEventListener("click", () => this.#teach(Number(button.dataset.teach)));
     this.#page.reset.addEventListener("click", () => this.#reset());
@@ -58,11 +59,26 @@ export class PersonalPanel {
       count > kept ? (kept === 0 ? "This browser keeps none of them: they last until you leave." :
         `This browser did not keep ${count - kept} of them.`) : "",
     ].filter(Boolean).join(" ");
-    const focused = document.activeElement;
-    for (const button of this.#page.teach) button.disabled = !this.#app.drawn();
-    this.#page.reset.disabled = count === 0;
-    this.#page.export.disabled = state !== "personal" || !learner.hasLearnedWeights(model);
-    // A button disabled under the keyboard's focus drops it to the start of the page; it goes to what says why instead.
+    this.#keepingFocus(() => {
+      for (const button of this.#page.teach) button.disabled = !this.#app.drawn();
+      this.#page.reset.disabled = count === 0;
+      this.#page.export.disabled = state !== "personal" || !learner.hasLearnedWeights(model);
+    });
+  }
+
+  // Called at every change of the drawing: of this panel, only the teaching buttons depend on it, through whether
+  // there is a drawing at all.
+  showDrawn() {
+    const drawn = this.#app.drawn();
+    if (this.#page.teach.every((button) => button.disabled === !drawn)) return;
+    this.#keepingFocus(() => { for (const button of this.#page.teach) button.disabled = !drawn; });
+  }
+
+  // A button disabled under the keyboard's focus drops it to the start of the page; it goes to what says why instead.
+  /** @param {() => void} disable */
+  #keepingFocus(disable) {
+    const focused = /** @type {HTMLButtonElement | null} */ (document.activeElement);
+    disable();
     if (focused?.disabled) this.#page.personal.focus();
   }
 
@@ -87,7 +103,7 @@ export class PersonalPanel {
   async #export() {
     const model = this.#app.model();
     try {
-      const [classifier, { state }] = await Promise.all([this.#app.classifierFor(model), import(`../${model}/${model}.train.js`)]);
+      const [classifier, { state }] = await Promise.all([this.#app.classifierFor(model), importModelModule(model, "train")]);
       const weights = await classifier.readWeights(), shapes = Object.fromEntries(state.map((s) => [s.name, s.shape]));
       const file = encodeSafetensors(Object.fromEntries(Object.entries(weights).map(([name, data]) => [name, { shape: shapes[name], data }])));
       const link = Object.assign(document.createElement("a"), {

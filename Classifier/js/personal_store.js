@@ -1,3 +1,4 @@
+// @ts-check
 // Keeps what the page learned of the person across reloads, in this browser's IndexedDB: their examples (shared by both
 // models) and each model's learned weights, with the shipped weights' version and the examples they learned (by id, so
 // that a record cannot claim an example the store does not hold). What cannot be trusted (damaged records, another
@@ -6,7 +7,8 @@
 // Several tabs of the page share the store: each write is one transaction, a tab that adds or forgets examples tells the
 // others (a BroadcastChannel), and a tab of an older version that holds the database open is asked to let go of it when
 // a newer one upgrades it ("versionchange"); until it does, the newer one is told that the upgrade is blocked.
-import { CLASS_COUNT, INPUT_SIZE, MODEL_LABELS } from "./models.js";
+import { CLASS_COUNT, INPUT_SIZE } from "./models.js";
+import { cannotKeep, DAMAGED_EXAMPLES, FULL_STORAGE, STORE_CLOSED, UNKNOWN_FORMAT } from "./texts.js";
 
 const DB_NAME = "digit-classifier-personal", DB_VERSION = 1, FORMAT = 2;
 const EXAMPLES = "examples", MODELS = "models";
@@ -38,7 +40,7 @@ const isExample = (e) => e && Number.isInteger(e.id) && e.input instanceof Float
 
 // Why a write failed, in words: a full quota is what a person can act on.
 export function writeProblem(error) {
-  if (error?.name === "QuotaExceededError" || /quota/i.test(error?.message ?? "")) return "its storage for this page is full";
+  if (error?.name === "QuotaExceededError" || /quota/i.test(error?.message ?? "")) return FULL_STORAGE;
   return error?.message ?? String(error);
 }
 
@@ -55,7 +57,7 @@ export class PersonalStore {
     db.onversionchange = () => {
       db.close();
       this.#channel.close();
-      this.#closed = "a newer version of this page opened in another tab";
+      this.#closed = STORE_CLOSED;
       onClosed();
     };
   }
@@ -66,8 +68,7 @@ export class PersonalStore {
   // when that model is loaded (recordProblem), against the weights it is loaded with.
   static async load({ onBlocked, ...handlers }) {
     try { return await PersonalStore.#load(onBlocked, handlers); } catch (error) {
-      const notice = `Your digits cannot be kept in this browser (${error?.message ?? error}): what the page learns lasts until you leave.`;
-      return { store: null, examples: [], records: {}, notices: [notice] };
+      return { store: null, examples: [], records: {}, notices: [cannotKeep(error?.message ?? error)] };
     }
   }
 
@@ -78,14 +79,14 @@ export class PersonalStore {
       db.close();
       await request(indexedDB.deleteDatabase(DB_NAME));
       db = await openDatabase(onBlocked);
-      notices.push("The saved digits were in an unknown format, so they were discarded.");
+      notices.push(UNKNOWN_FORMAT);
     }
     const store = new PersonalStore(db, handlers);
     const tx = db.transaction([EXAMPLES, MODELS]);
     const [examples, records] = await Promise.all([request(tx.objectStore(EXAMPLES).getAll()), request(tx.objectStore(MODELS).getAll())]);
     if (!examples.every(isExample)) {
       await store.clear();
-      notices.push("Your saved digits were damaged, so they were discarded and the shipped models are used.");
+      notices.push(DAMAGED_EXAMPLES);
       return { store, examples: [], records: {}, notices };
     }
     return { store, examples, records: Object.fromEntries(records.map((r) => [String(r?.model), r])), notices };
@@ -134,14 +135,14 @@ export class PersonalStore {
 
 // Why a saved model record cannot be used, or null when it can: `version` and `sizes` ({tensor: bytes}) are those of
 // the shipped weights the model is loaded with, `ids` those of the examples the store holds.
-export function recordProblem(record, model, version, sizes, ids) {
-  const label = `Your saved ${MODEL_LABELS[model]} model`;
-  if (record?.format !== FORMAT) return `${label} was saved in another format`;
-  if (record.version !== version) return `${label} was learned from other shipped weights (version ${record.version})`;
-  if (!Array.isArray(record.learned) || !record.learned.every(Number.isInteger)) return `${label} was damaged`;
-  if (!record.learned.every((id) => ids.has(id))) return `${label} had learned digits that were forgotten since`;
+/** @returns {import("./texts.js").RecordProblem | null} */
+export function recordProblem(record, version, sizes, ids) {
+  if (record?.format !== FORMAT) return { kind: "format" };
+  if (record.version !== version) return { kind: "version", version: record.version };
+  if (!Array.isArray(record.learned) || !record.learned.every(Number.isInteger)) return { kind: "damaged" };
+  if (!record.learned.every((id) => ids.has(id))) return { kind: "forgotten" };
   const weights = record.weights ?? {}, names = Object.keys(sizes);
   if (Object.keys(weights).length !== names.length || !names.every((n) => weights[n] instanceof Float32Array && weights[n].byteLength === sizes[n]))
-    return `${label} was damaged`;
+    return { kind: "damaged" };
   return null;
 }

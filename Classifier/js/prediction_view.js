@@ -88,9 +88,13 @@ function showProbabilities(probabilities, winner) {
   }
 }
 
-// The model input is -1 (background) .. +1 (ink); it is shown as dark ink on light paper, like the canvas.
-function drawModelInput(input) {
-  const context = /** @type {CanvasRenderingContext2D} */ (elements.inputPreview.getContext("2d"));
+const drawModelInput = (input) => paintModelInput(elements.inputPreview, input);
+
+// A model input, -1 (background) .. +1 (ink), or null for none, as dark ink on light paper, like the canvas; the
+// inside-the-model panel shows the person's own examples the same way.
+/** @param {HTMLCanvasElement} canvas @param {ArrayLike<number> | null} input */
+export function paintModelInput(canvas, input) {
+  const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
   const image = context.createImageData(INPUT_SIDE, INPUT_SIDE);
   for (let i = 0; i < INPUT_SIZE; i++) {
     const ink = input === null ? 0 : (input[i] + 1) / 2;

@@ -1,3 +1,4 @@
+// @ts-check
 // Turns a drawing into the 28x28 input the models were trained on, made the way MNIST itself was made:
 // crop to the ink, scale so the longer side is 20 px keeping the aspect ratio, anti-alias, and put the
 // centre of mass at the centre of the 28x28 frame. The pen's on-screen width is ignored: strokes are

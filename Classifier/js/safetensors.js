@@ -1,4 +1,6 @@
+// @ts-check
 // Downloads a .safetensors file and checks it holds exactly what a model needs before anything uses it.
+/** @typedef {import("./contracts.js").Weights} Weights */
 
 // Downloads shared with shareDownload, by URL: a model's CPU and WebGPU paths read one download of its weights.
 const shared = new Map();
@@ -39,7 +41,7 @@ function readHeader(buffer, source) {
  */
 export function parseSafetensors(buffer, expected, source) {
   const [header, dataStart] = readHeader(buffer, source);
-  const dataBytes = buffer.byteLength - dataStart, tensors = {};
+  const dataBytes = buffer.byteLength - dataStart, /** @type {Weights} */ tensors = {};
   for (const [name, size] of Object.entries(expected)) {
     const entry = header[name];
     if (!entry) throw new Error(`${source}: tensor "${name}" is missing`);

@@ -15,6 +15,7 @@ export class ClassificationScheduler {
   #running = false;
   #rerunNeeded = false;
   /** @type {(() => void)[]} */
+  /** @type {((value?: void) => void)[]} */
   #waiting = [];  // the requests the next computation answers
 
   /**

@@ -1,3 +1,4 @@
+// @ts-check
 // The page's side of training_worker.js: fine-tuning on the CPU runs in a worker, so that the page keeps drawing and
 // predicting while the worker computes; the learned weights then come back. A worker that fails, sends what cannot be
 // read, or stops answering fails its jobs with a message saying so, and the next job starts a new worker.

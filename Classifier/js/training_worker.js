@@ -1,7 +1,9 @@
+// @ts-check
 // Fine-tunes a model on the CPU, off the page's thread: the model's training graph (tinygrad's kernels compiled to
 // WebAssembly by export_webgpu.py) in a WasmSession that keeps the optimizer's state from one job to the next.
 import { WasmSession } from "./wasm_graph.js";
 import { initialState, weightSizes } from "./graph_io.js";
+import { importModelModule } from "./models.js";
 
 let current = null;           // {name, session}: the model trained last
 let queue = Promise.resolve();  // one job at a time
@@ -9,7 +11,7 @@ let queue = Promise.resolve();  // one job at a time
 const zeroWeights = (graph) => Object.fromEntries(Object.entries(weightSizes(graph)).map(([name, bytes]) => [name, new Float32Array(bytes / 4)]));
 
 async function open(name) {
-  const { graphs, wasm } = await import(`../${name}/${name}.train.js`);
+  const { graphs, wasm } = await importModelModule(name, "train");
   const session = new WasmSession(graphs.wasm.stack);
   // the weights come with each job; Adam's state starts as the graph says
   session.writeState({ ...zeroWeights(graphs.wasm), ...initialState(graphs.wasm) });

@@ -1,23 +1,24 @@
+// @ts-check
 // "Try a real digit": draws a real handwritten digit on the canvas, stroke by stroke at a human pace, from pen digits
 // written by 30 people (data/pendigits-sample.json, exported from the repository's data/pendigits; UCI, CC BY 4.0).
 // The page then reads it as if the person had drawn it, and the person can edit it.
+import { SharedAttempt } from "./shared_attempt.js";
 
 export const SAMPLE_URL = new URL("../data/pendigits-sample.json", import.meta.url);
 const HEIGHT = [0.5, 0.7];  // of the canvas side
 
-let sample = null;  // Promise<[{label, writer, strokes}]>, fetched once, when first wanted
-export function loadSample(url = SAMPLE_URL) {
-  sample ??= (async () => {
-    let response;
-    try { response = await fetch(url); } catch (error) { throw new Error(`could not download ${url}: ${error.message}`, { cause: error }); }
-    if (!response.ok) throw new Error(`could not download ${url}: HTTP ${response.status}`);
-    const { digits } = await response.json().catch(() => ({}));
-    if (!Array.isArray(digits) || !digits.length) throw new Error(`${url} holds no pen digits`);
-    return digits;
-  })();
-  sample.catch(() => { sample = null; });  // tried again at the next press
-  return sample;
-}
+// [{label, writer, strokes}], fetched once, when first wanted (again at the next press after a failure)
+const sample = new SharedAttempt(async () => {
+  let response;
+  try { response = await fetch(SAMPLE_URL); } catch (error) {
+    throw new Error(`could not download ${SAMPLE_URL}: ${error.message}`, { cause: error });
+  }
+  if (!response.ok) throw new Error(`could not download ${SAMPLE_URL}: HTTP ${response.status}`);
+  const { digits } = await response.json().catch(() => ({}));
+  if (!Array.isArray(digits) || !digits.length) throw new Error(`${SAMPLE_URL} holds no pen digits`);
+  return digits;
+});
+export const loadSample = () => sample.get();
 
 // A digit's tablet strokes (y down, box from 0, 0) as strokes of [x, y] in 0..1 of the canvas side: upright, its
 // height a random share of HEIGHT, somewhere near the middle.

@@ -1,3 +1,4 @@
+// @ts-check
 // Runs graphs exported by export_webgpu.py on WebGPU. A session holds a model's state (its weights, and the optimizer's
 // moments once it trains) in GPU buffers by name; every graph added to it (inference, training, ...) reads and writes
 // that same state. Each graph's GPU objects are made once; a run is one upload per input, one command buffer with
@@ -5,10 +6,9 @@
 import { fetchBytes, parseSafetensors } from "./safetensors.js";
 import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "./graph_io.js";
 
-// Not // @ts-check: TypeScript's DOM library lacks WebGPU's constants (GPUBufferUsage, GPUShaderStage, GPUMapMode), which
-// @webgpu/types declares; the types below still tell an editor what goes in and out.
 /** @typedef {import("./contracts.js").Model} Model */
 /** @typedef {import("./contracts.js").Tensors} Tensors */
+/** @typedef {import("./contracts.js").Weights} Weights */
 /** @typedef {import("./contracts.js").WebgpuGraph} WebgpuGraph */
 /** @typedef {import("./contracts.js").WebgpuKernel} WebgpuKernel */
 /** @typedef {{ pipeline: GPUComputePipeline, layout: GPUBindGroupLayout }} CompiledKernel */
@@ -90,6 +90,7 @@ export class WebgpuSession {
       device.queue.submit([encoder.finish()]);
       // mapped together: where each map waits for the GPU's next report (Firefox), one after another they add up
       await Promise.all(copies.map(([, readback]) => readback.mapAsync(GPUMapMode.READ)));
+      /** @type {Weights} */
       const out = {};
       for (const [name, readback, size] of copies) {
         out[name] = new Float32Array(readback.getMappedRange(0, size).slice(0));
@@ -172,7 +173,8 @@ export class WebgpuSession {
     for (const step of steps) {
       pass.setPipeline(step.pipeline);
       pass.setBindGroup(0, step.bindGroup);
-      pass.dispatchWorkgroups(...step.workgroups);
+      const [x, y, z] = step.workgroups;
+      pass.dispatchWorkgroups(x, y, z);
     }
     pass.end();
     let offset = 0;
@@ -180,6 +182,7 @@ export class WebgpuSession {
     device.queue.submit([encoder.finish()]);
     if (!read) return undefined;
     await readback.mapAsync(GPUMapMode.READ);
+    /** @type {Tensors} */
     const result = {};
     offset = 0;
     for (const o of outputs) { result[o.name] = new o.Array(readback.getMappedRange(offset, o.size).slice(0)); offset += slot(o.size); }
