@@ -79,14 +79,3 @@ def test_learning_stays_on_the_cpu_where_webgpu_steps_take_longer_than_a_frame(b
   assert personal(page)["backend"] == "cpu" and status(page)["backend"] == "webgpu"
   assert page.inner_text("#personal") == f"Learned from {taught + 1} of your digits."
   page.context.close()
-
-FORMAT = """async () => {
-  const { formatDuration } = await import("./js/clock.js");
-  return [formatDuration(0.04, 0.1), formatDuration(3.456, 0.1), formatDuration(0.4, 1), formatDuration(3.456, 1), formatDuration(12, 16.7)];
-}"""
-
-def test_times_below_the_clocks_step_are_said_as_such(browser, site_url):
-  page = new_page(browser)
-  page.goto(site_url + "Classifier/")
-  assert page.evaluate(FORMAT) == ["< 0.1 ms", "3.5 ms", "< 1 ms", "3 ms", "< 17 ms"]
-  page.context.close()
