@@ -2,11 +2,11 @@
 deploy without the CPU module, the other model shown after teaching, forgetting while a digit is learned, a newer
 deploy while an older tab holds the store, the GPU lost with the inside panel open or with no adapter afterwards, and
 the weights' download without WebGPU. Each asserts what the person sees, and what the store holds after a reload."""
-import shutil
+import shutil, time
 import pytest
 from conftest import ROOT, serve
 from pen_replay import prediction, select_model, wait_for_prediction
-from page_driving import (DESKTOP, LEARNED, SHAPES, SLOW_CPU, draw_and_wait, new_page, personal, requests_for, status, wait_for_backend,
+from page_driving import (DESKTOP, LEARNED, SHAPES, SLOW_CPU, HeldRequests, draw_and_wait, new_page, personal, requests_for, status, wait_for_backend,
                           wait_for_panel, wait_ready, wait_settled)
 
 STORE = """() => new Promise((resolve, reject) => {
@@ -44,6 +44,13 @@ def teach_shape(page, shape:str, label:int, examples:int):
 
 def examples_shown(page, count:int):
   page.wait_for_function("(n) => document.querySelector('#personal').dataset.examples === String(n)", arg=count, timeout=60_000)
+
+def wait_until(page, condition, timeout_s:float=60):
+  """Lets the page run (and Playwright's handlers with it) until condition() holds."""
+  deadline = time.monotonic() + timeout_s
+  while not condition():
+    assert time.monotonic() < deadline, "timed out"
+    page.wait_for_timeout(50)
 
 def limit_storage(page, site_url, quota:int):
   """The DevTools quota override: the origin may store `quota` bytes."""
@@ -124,15 +131,34 @@ def test_the_other_model_catches_up_when_it_is_shown(browser, site_url):
   page.wait_for_function("() => document.querySelector('#personal').dataset.state === 'personal'", timeout=60_000)
   assert page.inner_text("#personal").startswith("Learned from 1 of your digits.") and page.is_enabled("#export-personal")
 
-@pytest.mark.parametrize("wait_ms", [0, 150, 400])
-def test_forgetting_while_a_digit_is_learned_leaves_no_trace_of_it(browser, site_url, wait_ms):
+# The training worker's answers held back until window.releaseTraining(): the page is in the middle of a training run
+# for as long as the test wants (on ?backend=cpu, where the CNN learns in the worker).
+HOLD_TRAINING = """(() => {
+  const held = [];
+  let holding = true;
+  window.trainingAnswersHeld = () => held.length;
+  window.releaseTraining = () => { holding = false; for (const deliver of held.splice(0)) deliver(); };
+  window.Worker = class extends Worker {
+    set onmessage(handler) { super.onmessage = (event) => (holding ? held.push(() => handler.call(this, event)) : handler.call(this, event)); }
+    get onmessage() { return super.onmessage; }
+  };
+})();"""
+
+@pytest.mark.parametrize("phase", ["before its training run", "while its training graph loads", "during its training run"])
+def test_forgetting_while_a_digit_is_learned_leaves_no_trace_of_it(browser, site_url, phase):
   page = new_page(browser, viewport=DESKTOP)
-  open_at(page, site_url + "Classifier/?model=cnn")
+  if phase == "during its training run": page.add_init_script(HOLD_TRAINING)
+  backend = "cpu" if phase == "during its training run" else "auto"
+  open_at(page, site_url + f"Classifier/?model=cnn&backend={backend}", backend)
   draw_and_wait(page, SHAPES["7"])
+  graph = HeldRequests(page, "**/cnn/cnn.train.js") if phase == "while its training graph loads" else None
   page.click('[data-teach="7"]')
-  page.wait_for_timeout(wait_ms)  # a round of fine-tuning, or the check after it, is under way
+  if graph: wait_until(page, lambda: graph.routes)
+  if phase == "during its training run": page.wait_for_function("() => window.trainingAnswersHeld() > 0", timeout=60_000)
   page.click("#reset-personal")
   examples_shown(page, 0)
+  if graph: graph.release()
+  if phase == "during its training run": page.evaluate("window.releaseTraining()")
   teach_shape(page, "4", 4, 1)
   assert "could not learn" not in page.inner_text("#notice")
   held = stored(page, models=1)
