@@ -4,11 +4,12 @@ import pytest
 from tinygrad import Tensor, nn
 from conftest import run_script
 import export_webgpu
-from digits.export import finetune, memory, wasm as wasm_kernels
-from digits.export.check import ExportError, check_graphs
+from digits.export import check, finetune, memory, wasm as wasm_kernels
+from digits.export.check import ExportError
+from digits.export.dawn import DawnReplay
 from digits.export.graph import graph_of
 from digits.export.graphs import GRAPHS, TARGETS, WASM_SETTINGS
-from digits.export.wasm import build as build_wasm
+from digits.export.wasm import WasmReplay, build as build_wasm
 
 def module_value(path, name:str):
   """The JSON value of `export const <name> = ...;` in a generated module."""
@@ -110,13 +111,34 @@ SPOILS = [
   ("store", "wasm", last_kernel_dropped, "exported wasm memory store differs from tinygrad on CPU"),
 ]
 
-@pytest.mark.parametrize("kind,target,spoil,message", SPOILS)
-def test_the_check_catches_a_wrong_kernel(cnn_capture, kind, target, spoil, message):
-  with pytest.raises(ExportError, match=message): check_graphs("cnn", cnn_capture[0], *spoiled(cnn_capture, kind, target, spoil))
+@pytest.fixture(scope="session")
+def cnn_references(cnn_capture) -> dict:
+  """What check.check_graphs compares each graph with, computed once: {kind: (the state its replay starts from, check(replay))}."""
+  source = cnn_capture[0]
+  trainable, batches = check.initial_state("cnn", source), check.check_batches(finetune.RECIPES["cnn"]["batch"])
+  stored, filled = check.reference_memory("cnn", source)
+  predicted, explained = check.reference_reads("cnn", source, filled)
+  losses, trained = check.reference_steps("cnn", source, batches)
+  reads, empty = [{"x": x.reshape(1, 784)} for x in check.check_inputs()], {k: np.zeros_like(v) for k, v in filled.items()}
+  return {"infer": ({**trainable, **filled}, lambda r: check.check_runs("cnn", r, "inference", reads, predicted)),
+          "explain": ({**trainable, **filled}, lambda r: check.check_runs("cnn", r, "explain graph", reads, explained)),
+          "store": ({**trainable, **empty}, lambda r: check.check_runs("cnn", r, "memory store", check.stored_examples("cnn"), stored, filled)),
+          "train": (trainable, lambda r: check.check_training("cnn", r, batches, losses, trained))}
 
-def test_the_captured_graphs_pass_the_check(cnn_capture):
-  source, graphs, wasm, binaries = cnn_capture
-  assert set(check_graphs("cnn", source, graphs, wasm, binaries)) == {f"{kind} {t}" for kind in GRAPHS for t in TARGETS}
+@pytest.mark.parametrize("kind,target,spoil,message", SPOILS)
+def test_the_check_catches_a_wrong_kernel(cnn_capture, cnn_references, kind, target, spoil, message):
+  """The check of one graph on one target, on a spoiled copy of the captured graph (check_graphs runs it for each)."""
+  graphs, wasm, binaries = spoiled(cnn_capture, kind, target, spoil)
+  state, check_against_tinygrad = cnn_references[kind]
+  with pytest.raises(ExportError, match=message): check_against_tinygrad(replay_of(graphs, wasm, binaries, kind, target, state))
+
+def replay_of(graphs:dict, wasm:dict, binaries:dict, kind:str, target:str, state:dict):
+  return DawnReplay(graphs[kind]["webgpu"], state) if target == "webgpu" else WasmReplay(wasm[kind], binaries[kind], state)
+
+@pytest.mark.parametrize("kind,target", [(kind, target) for kind in GRAPHS for target in TARGETS])
+def test_the_captured_graphs_pass_the_same_checks(cnn_capture, cnn_references, kind, target):
+  state, check_against_tinygrad = cnn_references[kind]
+  assert check_against_tinygrad(replay_of(*cnn_capture[1:], kind, target, state)) <= check.TOLERANCE
 
 def test_a_wrong_kernel_stops_the_export_before_anything_is_written(tmp_path, cnn_capture, monkeypatch):
   """The export itself, its graphs the captured ones with the store step's WebGPU graph spoiled: it raises, and writes nothing."""
