@@ -20,7 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
 from pen_replay import draw
-from test_page import SHAPES, on_canvas, wait_for_backend, wait_ready
+from page_driving import SHAPES, on_canvas, wait_for_backend, wait_ready
 
 WARM_UP = 3
 # Times each finished drawing: from the last pointerup to the answer in the DOM (with the panel when it is open).

@@ -11,7 +11,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
 from pen_replay import prediction, wait_for_prediction
-from test_page import wait_for_backend, wait_ready
+from page_driving import wait_for_backend, wait_ready
 
 SIZES = {"1280x800": {"viewport": {"width": 1280, "height": 800}},
          "1600x1000": {"viewport": {"width": 1600, "height": 1000}},

@@ -51,6 +51,7 @@ def playwright_instance():
 def browser(playwright_instance):
   """Headless Chromium with WebGPU on SwiftShader."""
   b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS)
+  LAUNCHED.append(b)
   yield b
   b.close()
 
@@ -58,8 +59,20 @@ def browser(playwright_instance):
 def browser_without_webgpu(playwright_instance):
   """Headless Chromium as most machines without a usable GPU see it: navigator.gpu exists, requestAdapter() gives null."""
   b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS)
+  LAUNCHED.append(b)
   yield b
   b.close()
+
+LAUNCHED = []  # the browsers the session launched, for closes_its_browser_contexts
+
+@pytest.fixture(autouse=True)
+def closes_its_browser_contexts():
+  """Every browser context a test opens is closed after it, passed or failed; those of a fixture of a wider scope,
+  opened before the test, stay."""
+  open_before = {b: set(b.contexts) for b in LAUNCHED}
+  yield
+  for b in LAUNCHED:
+    for context in set(b.contexts) - open_before.get(b, set()): context.close()
 
 @pytest.fixture
 def page(browser):
@@ -70,6 +83,34 @@ def page(browser):
   p.on("pageerror", lambda exc: p.console_errors.append(str(exc)))
   yield p
   context.close()
+
+@pytest.fixture(scope="module")
+def desktop(browser, site_url):
+  """The page on WebGPU (?backend=webgpu: in auto mode the page may choose the CPU on a busy machine, by measured speed)."""
+  from page_driving import DESKTOP, open_page, wait_for_backend, wait_ready
+  page = open_page(browser, site_url + "Classifier/?backend=webgpu", viewport=DESKTOP)
+  wait_ready(page)
+  wait_for_backend(page, "webgpu")
+  yield page
+  page.context.close()
+
+@pytest.fixture(scope="module")
+def misread_candidates(pendigits_path) -> list[dict]:
+  """Pen digits that the shipped model MISREAD_MODEL reads wrong (rendered as preprocess.js renders them), the most
+  confident first; only those the other shipped model reads right: a digit that both misread may well carry the wrong
+  label (one "6" that both read as a 5, with certainty, after training on it)."""
+  import numpy as np
+  from tinygrad import Tensor
+  from digits.data.pendigits import render_pendigits
+  from digits.models import load_model
+  from page_driving import MISREAD_MODEL
+  from pen_replay import load_digits
+  images, labels, _ = render_pendigits(seed=0)
+  x = Tensor(images.reshape(-1, 784).astype(np.float32) / 127.5 - 1)
+  logits, other = [load_model(m, ROOT / "Classifier" / m / f"{m}.webgpu.safetensors")(x).numpy() for m in (MISREAD_MODEL, other_model(MISREAD_MODEL))]
+  wrong = np.flatnonzero((logits.argmax(1) != labels) & (other.argmax(1) == labels))
+  digits = load_digits(pendigits_path)
+  return [digits[i] for i in sorted(wrong, key=lambda i: -logits[i].max())]
 
 # PEN_REPEAT 2: one copy of the pen digits varied stroke by stroke, where the defaults render more (seconds each)
 SHORT_TRAINING = {"STEPS": "50", "BATCH": "64", "EVAL_EVERY": "10", "PEN_REPEAT": "2"}

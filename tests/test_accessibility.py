@@ -1,26 +1,10 @@
 """The page without a mouse and for assistive technology, in real Chromium: every control reached and used with the
 keyboard alone, each showing where the focus is; and an axe-core audit with the inside panel open and closed."""
 import pytest
-from conftest import DEFAULT_MODEL, OTHER_MODEL, ROOT
+from conftest import DEFAULT_MODEL, OTHER_MODEL
 from pen_replay import prediction, select_model, wait_for_prediction
-from test_inside_panel import wait_for_panel
-from test_page import DESKTOP, PHONE, READY_TIMEOUT_MS, SHAPES, draw_and_wait, open_page, wait_ready, wait_settled
-
-AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
-MAX_TABS = 60  # more than the page's focusable elements: a walk this long has gone round the page
-MIN_FOCUS_CONTRAST = 3  # WCAG 1.4.11: a focus indicator against what is around it
-
-# What has the focus, and how it shows: its outline and the contrast of the outline's colour with the page's.
-FOCUSED = """() => {
-  const el = document.activeElement, style = getComputedStyle(el);
-  const rgb = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const luminance = (colour) => rgb(colour).map((c) => c / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
-    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
-  const [a, b] = [style.outlineColor, getComputedStyle(document.documentElement).backgroundColor].map(luminance).sort((x, y) => y - x);
-  return {key: el.id || Object.entries(el.dataset).map(([k, v]) => `${k}=${v}`).join(" ") || el.tagName.toLowerCase(),
-          body: el === document.body, focusVisible: el.matches(":focus-visible"), outline: style.outlineStyle,
-          width: parseFloat(style.outlineWidth), contrast: (a + 0.05) / (b + 0.05)};
-}"""
+from page_driving import (AXE, DESKTOP, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST, PHONE, READY_TIMEOUT_MS, SHAPES, draw_and_wait, open_page,
+                          wait_for_panel, wait_ready, wait_settled)
 
 def focused(page) -> dict:
   f = page.evaluate(FOCUSED)

@@ -2,33 +2,14 @@
 (as Firefox's mapAsync does) leaves the page on the CPU with a notice that says why, while ?backend=webgpu still forces
 WebGPU; where WebGPU's training steps take longer than a frame, the CNN learns on the CPU and says so; times
 that the clock cannot tell apart are said as such."""
-from test_page import DESKTOP, SHAPES, draw_and_wait, new_page, status, wait_for_backend, wait_ready, wait_settled
-from test_personal import LEARNED, personal
 from pen_replay import prediction
+from page_driving import DESKTOP, LEARNED, SHAPES, SLOW_CPU, draw_and_wait, new_page, personal, status, wait_for_backend, wait_ready, wait_settled
 
 # WebGPU's readback held back for longer than a frame, as a browser that maps buffers only at its next frame does.
 SLOW_READBACK = """(() => {
   const map = GPUBuffer.prototype.mapAsync;
   GPUBuffer.prototype.mapAsync = function (...args) {
     return new Promise((resolve) => setTimeout(resolve, 40)).then(() => map.apply(this, args));
-  };
-})();"""
-
-# The page's WebAssembly slowed down (each kernel call waits 5 ms first: the CNN's prediction then takes over 100 ms),
-# as on a machine whose CPU path is slower than its WebGPU: auto mode then stays on WebGPU however fast the CPU, and
-# however slow SwiftShader, within reason. Workers are left as they are.
-SLOW_CPU = """(() => {
-  const instantiate = WebAssembly.instantiate;
-  const slowed = (kernel) => (...args) => {
-    const until = performance.now() + 5;
-    while (performance.now() < until);
-    return kernel(...args);
-  };
-  WebAssembly.instantiate = async (...args) => {
-    const made = await instantiate.apply(WebAssembly, args);
-    if (!(made instanceof WebAssembly.Instance)) return made;
-    const exports = Object.fromEntries(Object.entries(made.exports).map(([k, v]) => [k, typeof v === "function" ? slowed(v) : v]));
-    return { exports };
   };
 })();"""
 
@@ -42,7 +23,6 @@ def test_a_webgpu_slower_than_a_frame_leaves_the_page_on_the_cpu_saying_why(brow
   assert "WebGPU took" in notice and "more than a frame" in notice and "so the CNN runs on the CPU" in notice, notice
   assert draw_and_wait(page, SHAPES["7"])["digit"] == "7" and "CPU" in page.inner_text("#inference-info")
   assert not page.console_errors
-  page.context.close()
 
 def test_backend_webgpu_is_kept_however_slow(browser, site_url):
   page = new_page(browser, viewport=DESKTOP)
@@ -52,7 +32,6 @@ def test_backend_webgpu_is_kept_however_slow(browser, site_url):
   wait_for_backend(page, "webgpu")
   assert draw_and_wait(page, SHAPES["7"])["digit"] == "7" and "WebGPU" in page.inner_text("#inference-info")
   assert "more than a frame" not in page.inner_text("#notice")
-  page.context.close()
 
 def test_learning_stays_on_the_cpu_where_webgpu_steps_take_longer_than_a_frame(browser, site_url):
   """WebGPU's training steps held back past a frame (every readback waits 40 ms), the workers' CPU steps not: once WebGPU
@@ -78,15 +57,3 @@ def test_learning_stays_on_the_cpu_where_webgpu_steps_take_longer_than_a_frame(b
   page.wait_for_function(LEARNED, arg=[seq, taught + 1], timeout=60_000)
   assert personal(page)["backend"] == "cpu" and status(page)["backend"] == "webgpu"
   assert page.inner_text("#personal") == f"Learned from {taught + 1} of your digits."
-  page.context.close()
-
-FORMAT = """async () => {
-  const { formatDuration } = await import("./js/clock.js");
-  return [formatDuration(0.04, 0.1), formatDuration(3.456, 0.1), formatDuration(0.4, 1), formatDuration(3.456, 1), formatDuration(12, 16.7)];
-}"""
-
-def test_times_below_the_clocks_step_are_said_as_such(browser, site_url):
-  page = new_page(browser)
-  page.goto(site_url + "Classifier/")
-  assert page.evaluate(FORMAT) == ["< 0.1 ms", "3.5 ms", "< 1 ms", "3 ms", "< 17 ms"]
-  page.context.close()

@@ -13,8 +13,7 @@ import engines
 
 from conftest import ROOT
 from pen_replay import load_digits, place
-from test_accessibility import AXE, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST
-from test_page import DESKTOP, PHONE, READY_TIMEOUT_MS, SHAPES
+from page_driving import AXE, DESKTOP, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST, PHONE, READY_TIMEOUT_MS, SHAPES
 
 # Selenium's own WebKitGTK driver still passes an argument that its RemoteConnection deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr in RemoteConnection:DeprecationWarning")

@@ -1,11 +1,15 @@
-import json, re
+import copy, functools, json, pathlib, re
 import numpy as np
 import pytest
 from tinygrad import Tensor, nn
 from conftest import run_script
 import export_webgpu
-from digits.export import finetune, memory, wasm as wasm_kernels
+from digits.export import check, finetune, memory, wasm as wasm_kernels
 from digits.export.check import ExportError
+from digits.export.dawn import DawnReplay
+from digits.export.graph import graph_of
+from digits.export.graphs import GRAPHS, TARGETS, WASM_SETTINGS
+from digits.export.wasm import WasmReplay, build as build_wasm
 
 def module_value(path, name:str):
   """The JSON value of `export const <name> = ...;` in a generated module."""
@@ -78,7 +82,25 @@ def last_kernel_dropped(graph:dict) -> dict:
   graph["kernels"] = graph["kernels"][:-1]
   return graph
 
-@pytest.mark.parametrize("kind,target,spoil,message", [
+@pytest.fixture(scope="session")
+def cnn_capture(trained) -> tuple[pathlib.Path, dict, dict, dict]:
+  """The trained CNN's graphs as export_webgpu.export captures them, once for the session: (weights, graphs, wasm
+  graphs, wasm binaries). A case spoils a copy."""
+  source = trained["cnn"][0] / "cnn.safetensors"
+  graphs = {kind: {t: graph_of(t, functools.partial(builder, "cnn", source), **(WASM_SETTINGS[kind] if t == "wasm" else {})) for t in TARGETS}
+            for kind, builder in GRAPHS.items()}
+  built = {kind: build_wasm(graphs[kind]["wasm"]) for kind in graphs}
+  return source, graphs, {k: v[0] for k, v in built.items()}, {k: v[1] for k, v in built.items()}
+
+def spoiled(capture, kind:str, target:str, spoil) -> tuple[dict, dict, dict]:
+  """Copies of the captured graphs (and the WebAssembly built from them) with one graph spoiled."""
+  _, graphs, wasm, binaries = capture
+  graphs, wasm, binaries = copy.deepcopy(graphs), dict(wasm), dict(binaries)
+  graphs[kind][target] = spoil(graphs[kind][target])
+  if target == "wasm": wasm[kind], binaries[kind] = build_wasm(graphs[kind]["wasm"])
+  return graphs, wasm, binaries
+
+SPOILS = [
   ("infer", "webgpu", wrong_launch, "exported webgpu inference differs from tinygrad on CPU"),
   ("infer", "wasm", last_kernel_dropped, "exported wasm inference differs from tinygrad on CPU"),
   ("train", "webgpu", last_kernel_dropped, "exported webgpu training step differs from tinygrad's own step on CPU"),
@@ -87,12 +109,41 @@ def last_kernel_dropped(graph:dict) -> dict:
   ("explain", "wasm", last_kernel_dropped, "exported wasm explain graph differs from tinygrad on CPU"),
   ("store", "webgpu", wrong_launch, "exported webgpu memory store differs from tinygrad on CPU"),
   ("store", "wasm", last_kernel_dropped, "exported wasm memory store differs from tinygrad on CPU"),
-])
-def test_a_wrong_kernel_is_caught_and_nothing_is_written(tmp_path, trained, monkeypatch, kind, target, spoil, message):
-  real, builders = export_webgpu.graph_of, export_webgpu.GRAPHS
-  def spoiled(t, build, **settings):
-    graph = real(t, build, **settings)
-    return spoil(graph) if t == target and build.func is builders[kind] else graph
-  monkeypatch.setattr(export_webgpu, "graph_of", spoiled)
-  with pytest.raises(ExportError, match=message): export_webgpu.export("cnn", trained["cnn"][0], tmp_path / "out")
+]
+
+@pytest.fixture(scope="session")
+def cnn_references(cnn_capture) -> dict:
+  """What check.check_graphs compares each graph with, computed once: {kind: (the state its replay starts from, check(replay))}."""
+  source = cnn_capture[0]
+  trainable, batches = check.initial_state("cnn", source), check.check_batches(finetune.RECIPES["cnn"]["batch"])
+  stored, filled = check.reference_memory("cnn", source)
+  predicted, explained = check.reference_reads("cnn", source, filled)
+  losses, trained = check.reference_steps("cnn", source, batches)
+  reads, empty = [{"x": x.reshape(1, 784)} for x in check.check_inputs()], {k: np.zeros_like(v) for k, v in filled.items()}
+  return {"infer": ({**trainable, **filled}, lambda r: check.check_runs("cnn", r, "inference", reads, predicted)),
+          "explain": ({**trainable, **filled}, lambda r: check.check_runs("cnn", r, "explain graph", reads, explained)),
+          "store": ({**trainable, **empty}, lambda r: check.check_runs("cnn", r, "memory store", check.stored_examples("cnn"), stored, filled)),
+          "train": (trainable, lambda r: check.check_training("cnn", r, batches, losses, trained))}
+
+@pytest.mark.parametrize("kind,target,spoil,message", SPOILS)
+def test_the_check_catches_a_wrong_kernel(cnn_capture, cnn_references, kind, target, spoil, message):
+  """The check of one graph on one target, on a spoiled copy of the captured graph (check_graphs runs it for each)."""
+  graphs, wasm, binaries = spoiled(cnn_capture, kind, target, spoil)
+  state, check_against_tinygrad = cnn_references[kind]
+  with pytest.raises(ExportError, match=message): check_against_tinygrad(replay_of(graphs, wasm, binaries, kind, target, state))
+
+def replay_of(graphs:dict, wasm:dict, binaries:dict, kind:str, target:str, state:dict):
+  return DawnReplay(graphs[kind]["webgpu"], state) if target == "webgpu" else WasmReplay(wasm[kind], binaries[kind], state)
+
+@pytest.mark.parametrize("kind,target", [(kind, target) for kind in GRAPHS for target in TARGETS])
+def test_the_captured_graphs_pass_the_same_checks(cnn_capture, cnn_references, kind, target):
+  state, check_against_tinygrad = cnn_references[kind]
+  assert check_against_tinygrad(replay_of(*cnn_capture[1:], kind, target, state)) <= check.TOLERANCE
+
+def test_a_wrong_kernel_stops_the_export_before_anything_is_written(tmp_path, cnn_capture, monkeypatch):
+  """The export itself, its graphs the captured ones with the store step's WebGPU graph spoiled: it raises, and writes nothing."""
+  graphs = spoiled(cnn_capture, "store", "webgpu", wrong_launch)[0]
+  kind_of = {builder: kind for kind, builder in GRAPHS.items()}
+  monkeypatch.setattr(export_webgpu, "graph_of", lambda t, build, **settings: copy.deepcopy(graphs[kind_of[build.func]][t]))
+  with pytest.raises(ExportError, match="exported webgpu memory store differs"): export_webgpu.export("cnn", cnn_capture[0].parent, tmp_path / "out")
   assert not list((tmp_path / "out").rglob("*.*"))

@@ -2,14 +2,12 @@
 deploy without the CPU module, the other model shown after teaching, forgetting while a digit is learned, a newer
 deploy while an older tab holds the store, the GPU lost with the inside panel open or with no adapter afterwards, and
 the weights' download without WebGPU. Each asserts what the person sees, and what the store holds after a reload."""
-import shutil
+import shutil, time
 import pytest
 from conftest import ROOT, serve
 from pen_replay import prediction, select_model, wait_for_prediction
-from test_page import DESKTOP, SHAPES, draw_and_wait, new_page, requests_for, status, wait_for_backend, wait_ready, wait_settled
-from test_personal import LEARNED, personal
-from test_inside_panel import wait_for_panel
-from test_backend_choice import SLOW_CPU
+from page_driving import (DESKTOP, LEARNED, SHAPES, SLOW_CPU, HeldRequests, draw_and_wait, new_page, personal, requests_for, status, wait_for_backend,
+                          wait_for_panel, wait_ready, wait_settled)
 
 STORE = """() => new Promise((resolve, reject) => {
   const opening = indexedDB.open("digit-classifier-personal");
@@ -47,6 +45,13 @@ def teach_shape(page, shape:str, label:int, examples:int):
 def examples_shown(page, count:int):
   page.wait_for_function("(n) => document.querySelector('#personal').dataset.examples === String(n)", arg=count, timeout=60_000)
 
+def wait_until(page, condition, timeout_s:float=60):
+  """Lets the page run (and Playwright's handlers with it) until condition() holds."""
+  deadline = time.monotonic() + timeout_s
+  while not condition():
+    assert time.monotonic() < deadline, "timed out"
+    page.wait_for_timeout(50)
+
 def limit_storage(page, site_url, quota:int):
   """The DevTools quota override: the origin may store `quota` bytes."""
   page.context.new_cdp_session(page).send("Storage.overrideQuotaForOrigin", {"origin": site_url.rstrip("/"), "quotaSize": quota})
@@ -65,7 +70,6 @@ def test_refused_storage_says_so_and_claims_to_keep_nothing(browser, site_url):
   wait_ready(page)
   assert personal(page)["state"] == "shipped" and page.inner_text("#personal").startswith("Not taught yet")
   assert not page.console_errors
-  page.context.close()
 
 def test_weights_the_browser_will_not_keep_are_said_and_learned_again_at_the_next_visit(browser, site_url):
   page = new_page(browser, viewport=DESKTOP)
@@ -79,7 +83,6 @@ def test_weights_the_browser_will_not_keep_are_said_and_learned_again_at_the_nex
   examples_shown(page, 1)
   assert draw_and_wait(page, SHAPES["7"])["digit"] == "3"  # the memory, filled from the kept example, before fine-tuning again
   page.wait_for_function("() => document.querySelector('#personal').dataset.state === 'personal'", timeout=60_000)
-  page.context.close()
 
 def test_two_tabs_keep_one_consistent_store(browser, site_url):
   context = browser.new_context(viewport=DESKTOP)
@@ -104,7 +107,6 @@ def test_two_tabs_keep_one_consistent_store(browser, site_url):
   page_says = first.inner_text("#notice") if first.is_visible("#notice") else ""
   assert "damaged" not in page_says and "forgotten since" not in page_says
   assert (personal(first)["state"], personal(first)["examples"]) == ("personal", "1")
-  context.close()
 
 def test_a_deploy_without_the_cpu_module_runs_on_webgpu(browser, site_url):
   page = new_page(browser, viewport=DESKTOP)
@@ -115,7 +117,6 @@ def test_a_deploy_without_the_cpu_module_runs_on_webgpu(browser, site_url):
   assert "CPU path could not be loaded" in page.inner_text("#notice") and "cnn.cpu.wasm" in page.inner_text("#notice")
   assert draw_and_wait(page, SHAPES["7"])["digit"] == "7" and "WebGPU" in page.inner_text("#inference-info")
   assert page.is_hidden("#error")
-  page.context.close()
 
 def test_the_other_model_catches_up_when_it_is_shown(browser, site_url):
   page = new_page(browser, viewport=DESKTOP)
@@ -129,17 +130,35 @@ def test_the_other_model_catches_up_when_it_is_shown(browser, site_url):
   assert select_model(page, "mlp")["digit"] == "3"
   page.wait_for_function("() => document.querySelector('#personal').dataset.state === 'personal'", timeout=60_000)
   assert page.inner_text("#personal").startswith("Learned from 1 of your digits.") and page.is_enabled("#export-personal")
-  page.context.close()
 
-@pytest.mark.parametrize("wait_ms", [0, 150, 400])
-def test_forgetting_while_a_digit_is_learned_leaves_no_trace_of_it(browser, site_url, wait_ms):
+# The training worker's answers held back until window.releaseTraining(): the page is in the middle of a training run
+# for as long as the test wants (on ?backend=cpu, where the CNN learns in the worker).
+HOLD_TRAINING = """(() => {
+  const held = [];
+  let holding = true;
+  window.trainingAnswersHeld = () => held.length;
+  window.releaseTraining = () => { holding = false; for (const deliver of held.splice(0)) deliver(); };
+  window.Worker = class extends Worker {
+    set onmessage(handler) { super.onmessage = (event) => (holding ? held.push(() => handler.call(this, event)) : handler.call(this, event)); }
+    get onmessage() { return super.onmessage; }
+  };
+})();"""
+
+@pytest.mark.parametrize("phase", ["before its training run", "while its training graph loads", "during its training run"])
+def test_forgetting_while_a_digit_is_learned_leaves_no_trace_of_it(browser, site_url, phase):
   page = new_page(browser, viewport=DESKTOP)
-  open_at(page, site_url + "Classifier/?model=cnn")
+  if phase == "during its training run": page.add_init_script(HOLD_TRAINING)
+  backend = "cpu" if phase == "during its training run" else "auto"
+  open_at(page, site_url + f"Classifier/?model=cnn&backend={backend}", backend)
   draw_and_wait(page, SHAPES["7"])
+  graph = HeldRequests(page, "**/cnn/cnn.train.js") if phase == "while its training graph loads" else None
   page.click('[data-teach="7"]')
-  page.wait_for_timeout(wait_ms)  # a round of fine-tuning, or the check after it, is under way
+  if graph: wait_until(page, lambda: graph.routes)
+  if phase == "during its training run": page.wait_for_function("() => window.trainingAnswersHeld() > 0", timeout=60_000)
   page.click("#reset-personal")
   examples_shown(page, 0)
+  if graph: graph.release()
+  if phase == "during its training run": page.evaluate("window.releaseTraining()")
   teach_shape(page, "4", 4, 1)
   assert "could not learn" not in page.inner_text("#notice")
   held = stored(page, models=1)
@@ -148,7 +167,6 @@ def test_forgetting_while_a_digit_is_learned_leaves_no_trace_of_it(browser, site
   page.reload()
   wait_ready(page)
   assert (personal(page)["state"], personal(page)["examples"]) == ("personal", "1")
-  page.context.close()
 
 HOLD_THE_STORE = """<!doctype html><title>an older tab</title><script>
   // An older version of the page, which held the store open and never let go of it for a newer one.
@@ -183,7 +201,6 @@ def test_a_newer_deploy_takes_the_store_from_an_open_older_tab(browser, two_depl
   newer.reload()
   wait_ready(newer)
   examples_shown(newer, 1)
-  context.close()
 
 def test_a_blocked_upgrade_asks_to_close_the_other_tab_and_goes_on(browser, two_deploys):
   context = browser.new_context(viewport=DESKTOP)
@@ -206,7 +223,6 @@ def test_a_blocked_upgrade_asks_to_close_the_other_tab_and_goes_on(browser, two_
   page.reload()
   wait_ready(page)
   examples_shown(page, 1)
-  context.close()
 
 # Every GPU device the page opens, in window.gpuDevices, so that a test can lose them.
 RECORD_DEVICES = """(() => {
@@ -238,7 +254,6 @@ def test_a_lost_gpu_with_the_inside_panel_open_recovers(browser, site_url):
   shown, panel = wait_for_panel(page, "cnn", seq - 1)
   assert shown["digit"] == panel["first"] == "4" and page.is_hidden("#error")
   assert status(page)["backend"] == "webgpu" and len(page.evaluate("window.gpuDevices")) == 2
-  page.context.close()
 
 def test_a_lost_gpu_with_no_adapter_afterwards_falls_back_to_the_cpu(browser, site_url):
   page = new_page(browser, viewport=DESKTOP)
@@ -254,7 +269,6 @@ def test_a_lost_gpu_with_no_adapter_afterwards_falls_back_to_the_cpu(browser, si
   assert status(page)["backend"] == "cpu" and page.is_hidden("#error")
   assert "The GPU was lost and WebGPU found no usable graphics adapter" in page.inner_text("#notice")
   assert "CPU" in page.inner_text("#inference-info")
-  page.context.close()
 
 def test_without_webgpu_the_weights_are_downloaded_once(browser_without_webgpu, site_url):
   page = new_page(browser_without_webgpu, viewport=DESKTOP)
@@ -264,4 +278,3 @@ def test_without_webgpu_the_weights_are_downloaded_once(browser_without_webgpu, 
   select_model(page, "mlp")
   wait_settled(page)
   assert sorted(url.rsplit("/", 1)[1] for url in weights) == ["cnn.webgpu.safetensors", "mlp.webgpu.safetensors"]
-  page.context.close()

@@ -11,7 +11,7 @@ from digits.export.explain import make_explain
 from digits.export.check import TOLERANCE, check_inputs, error_of
 from digits.models import load_model
 from pen_replay import draw, prediction, select_model
-from test_page import DESKTOP, READY_TIMEOUT_MS, SHAPES, desktop, draw_and_wait, on_canvas, open_page, requests_for, wait_for_backend, wait_ready  # noqa: F401 (desktop: the page fixture)
+from page_driving import DESKTOP, SHAPES, draw_and_wait, inside, on_canvas, open_page, requests_for, wait_for_backend, wait_for_panel, wait_ready
 
 EXPLAIN_ALL = """async ([name, backend, inputs]) => {
   const { loadClassifier } = await import("./js/classifier.js");
@@ -52,23 +52,6 @@ def test_explain_gives_tinygrads_outputs(blank_page, mnist_dir, name, backend):
   worst = max(errors, key=errors.get)
   assert errors[worst] <= TOLERANCE, f"{worst} differs by {errors[worst]:.2e}"
 
-def inside(page) -> dict:
-  return page.locator("#inside").evaluate("el => ({...el.dataset})")
-
-def wait_for_panel(page, model:str, after_seq:int) -> tuple[dict, dict]:
-  """Waits until `model`'s prediction newer than `after_seq` has settled, on the backend the page settled on, with the
-  panel showing `model` (or until the page shows an error): (prediction, panel). The panel waits while the explain
-  graph is fetched and compiled for that backend; then it must have caught up with the prediction."""
-  page.wait_for_function("""([model, afterSeq]) => {
-    const p = document.querySelector("#prediction").dataset, inside = document.querySelector("#inside").dataset;
-    const status = document.querySelector("#status").dataset;
-    if (status.state === "error") return true;
-    return status.state === "ready" && status.nextBackend === "" && p.busy === "false" && p.model === model &&
-           Number(p.seq) > afterSeq && inside.state === "shown" && inside.model === model;
-  }""", arg=[model, after_seq], timeout=READY_TIMEOUT_MS)
-  assert page.is_hidden("#error"), page.inner_text("#error")
-  return prediction(page), inside(page)
-
 def assert_follows(shown:dict, panel:dict):
   assert panel["state"] == "shown"
   assert (panel["seq"], panel["model"], panel["first"]) == (shown["seq"], shown["model"], shown["digit"])
@@ -83,7 +66,7 @@ def assert_renders(page, panel:dict):
   assert page.locator("#inside-conv1, #inside-conv2, #inside-filters").count() == (3 if cnn else 0)
   assert page.locator("#inside-units canvas[data-unit]").count() == (0 if cnn else 8)
 
-def test_the_panel_follows_the_prediction_and_the_model_switch(desktop):  # noqa: F811 (the fixture imported from test_page)
+def test_the_panel_follows_the_prediction_and_the_model_switch(desktop):
   page = desktop
   page.click("#inside-toggle")
   assert page.get_attribute("#inside-toggle", "aria-expanded") == "true" and page.is_visible("#inside")

@@ -5,9 +5,8 @@ inside panel shows the example a reading leaned on; and window.digitPage.predict
 import numpy as np
 import pytest
 from pen_replay import prediction, select_model
-from test_page import DESKTOP, SHAPES, draw_and_wait, new_page, probabilities, wait_for_backend, wait_ready
-from test_personal import LEARNED, MODEL, draw_misread, misread_candidates, personal  # noqa: F401 (misread_candidates: a fixture)
-from test_inside_panel import wait_for_panel
+from page_driving import (MISREAD_MODEL, DESKTOP, LEARNED, SHAPES, draw_and_wait, draw_misread, new_page, personal, probabilities, wait_for_backend,
+                          wait_for_panel, wait_ready)
 
 # Every prediction the page shows, in order: [{seq, digit, model}] in window.shownPredictions.
 RECORD_SHOWN = """document.addEventListener("DOMContentLoaded", () => {
@@ -21,7 +20,7 @@ NEWER = "(seq) => { const p = document.querySelector('#prediction').dataset; ret
 def recording_page(browser, site_url, backend="webgpu", query=""):
   page = new_page(browser, viewport=DESKTOP)
   page.add_init_script(RECORD_SHOWN)
-  page.goto(site_url + f"Classifier/?model={MODEL}&backend={backend}{query}")
+  page.goto(site_url + f"Classifier/?model={MISREAD_MODEL}&backend={backend}{query}")
   wait_ready(page)
   wait_for_backend(page, backend)
   return page
@@ -41,7 +40,7 @@ def redraw(page, shape:str) -> dict:
   return draw_and_wait(page, SHAPES[shape])
 
 @pytest.mark.parametrize("which", ["webgpu", "cpu"])
-def test_a_misread_pen_digit_is_read_right_from_the_first_prediction_after_the_press(request, site_url, misread_candidates, which):  # noqa: F811
+def test_a_misread_pen_digit_is_read_right_from_the_first_prediction_after_the_press(request, site_url, misread_candidates, which):
   page = recording_page(request.getfixturevalue("browser" if which == "webgpu" else "browser_without_webgpu"), site_url, which)
   digit = draw_misread(page, misread_candidates)
   seq, label = int(prediction(page)["seq"]), str(digit["label"])

@@ -1,120 +1,17 @@
 """The page in real Chromium over a real HTTP server: drawing, live classification, the automation hooks, phone use,
 answering on the CPU until WebGPU is ready, loading the other model only on intent, the CPU fallback and load errors.
 Most tests share one desktop page (loading the models is the slow part)."""
-import math, pathlib
+import pathlib
 import pytest
 from conftest import DEFAULT_MODEL, OTHER_MODEL, serve
-from pen_replay import draw, prediction, select_model, wait_for_prediction
-
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 667}
-READY_TIMEOUT_MS = 60_000
-
-def polyline(*corners, per_segment=8):
-  """Points along straight segments between corners, as a hand would pass through them (unit canvas coordinates)."""
-  points = [corners[0]]
-  for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
-    points += [(x0 + (x1 - x0) * k / per_segment, y0 + (y1 - y0) * k / per_segment) for k in range(1, per_segment + 1)]
-  return points
-
-def ellipse(cx, cy, rx, ry, n=32):
-  return [(cx + rx * math.sin(2 * math.pi * k / n), cy - ry * math.cos(2 * math.pi * k / n)) for k in range(n + 1)]
-
-# Digits as strokes in unit canvas coordinates (0..1, y down).
-SHAPES = {
-  "1": [polyline((0.5, 0.15), (0.5, 0.85))],
-  "7": [polyline((0.28, 0.2), (0.72, 0.2), (0.45, 0.85))],
-  "0": [ellipse(0.5, 0.5, 0.2, 0.32)],
-  "4": [polyline((0.42, 0.15), (0.28, 0.6), (0.75, 0.6)), polyline((0.62, 0.35), (0.62, 0.88))],
-  "2": [polyline((0.3, 0.3), (0.4, 0.18), (0.6, 0.18), (0.7, 0.3), (0.66, 0.45), (0.3, 0.82), (0.75, 0.82))],
-}
-
-def on_canvas(page, shape) -> list[list[tuple[float, float]]]:
-  side = page.locator("#canvas").evaluate("el => el.clientWidth")
-  return [[(x * side, y * side) for x, y in stroke] for stroke in shape]
-
-def draw_and_wait(page, shape) -> dict:
-  """Draws a shape with the mouse and returns the settled prediction for the finished drawing."""
-  before = prediction(page)
-  draw(page, on_canvas(page, shape))
-  return wait_for_prediction(page, before["model"], int(before["seq"]))
-
-def probabilities(page) -> dict[str, float]:
-  return page.locator("#histogram [data-digit]").evaluate_all(
-    "bars => Object.fromEntries(bars.map(bar => [bar.dataset.digit, Number(bar.dataset.probability)]))")
-
-def ink_at(page, x, y) -> int:
-  """Alpha of the drawing canvas's backing store at CSS px (x, y), once drawn (next frame): 0 where nothing is drawn."""
-  return page.locator("#canvas").evaluate("""async (canvas, [x, y]) => {
-    await new Promise(requestAnimationFrame);
-    const scale = canvas.width / canvas.clientWidth;
-    return canvas.getContext("2d").getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data[3];
-  }""", [x, y])
-
-def new_page(browser, **context_options):
-  context = browser.new_context(**context_options)
-  page = context.new_page()
-  page.console_errors = []
-  page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-  page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
-  return page
-
-def open_page(browser, url, **context_options):
-  page = new_page(browser, **context_options)
-  page.goto(url)
-  return page
-
-def wait_ready(page):
-  page.wait_for_selector('#status[data-state="ready"], #status[data-state="error"]', timeout=READY_TIMEOUT_MS)
-  assert page.get_attribute("#status", "data-state") == "ready", page.inner_text("#error")
-
-def wait_for_backend(page, backend):
-  """Waits until the status names `backend` with no other one still starting (auto mode begins on the CPU)."""
-  page.wait_for_function("""(backend) => {
-    const status = document.querySelector("#status");
-    return status.dataset.backend === backend && status.dataset.nextBackend === "";
-  }""", arg=backend, timeout=READY_TIMEOUT_MS)
-
-def wait_settled(page) -> str:
-  """Waits until the status names no backend still starting, and returns the one it settled on: by measured speed in
-  auto mode, WebGPU where it answers within a frame or faster than the CPU, else the CPU."""
-  page.wait_for_function("""() => {
-    const status = document.querySelector("#status");
-    return status.dataset.state === "ready" && status.dataset.nextBackend === "";
-  }""", timeout=READY_TIMEOUT_MS)
-  return status(page)["backend"]
-
-def status(page) -> dict:
-  return page.locator("#status").evaluate("el => ({...el.dataset})")
-
-def requests_for(page, fragment) -> list[str]:
-  """A list that fills with the URL of every request the page makes whose URL contains `fragment`."""
-  urls = []
-  page.on("request", lambda request: fragment in request.url and urls.append(request.url))
-  return urls
-
-class HeldRequests:
-  """Requests matching `pattern` are held unanswered until release(), which sends them on to the real server."""
-  def __init__(self, page, pattern):
-    self.page, self.pattern, self.routes = page, pattern, []
-    page.route(pattern, lambda route: self.routes.append(route))
-  def release(self):
-    for route in self.routes: route.continue_()
-    self.page.unroute(self.pattern)
+from pen_replay import prediction, select_model, wait_for_prediction
+from page_driving import (DESKTOP, SLOW_CPU, PHONE, READY_TIMEOUT_MS, SHAPES, HeldRequests, draw_and_wait, ink_at, new_page, on_canvas, open_page,
+                          probabilities, requests_for, status, wait_for_backend, wait_ready, wait_settled)
 
 def assert_empty(page):
   shown = prediction(page)
   assert (shown["digit"], shown["confidence"]) == ("", "")
   assert set(probabilities(page).values()) == {0.0}
-
-@pytest.fixture(scope="module")
-def desktop(browser, site_url):
-  """The page on WebGPU (?backend=webgpu: in auto mode the page may choose the CPU on a busy machine, by measured speed)."""
-  page = open_page(browser, site_url + "Classifier/?backend=webgpu", viewport=DESKTOP)
-  wait_ready(page)
-  wait_for_backend(page, "webgpu")
-  yield page
-  page.context.close()
 
 @pytest.fixture
 def fresh(desktop):
@@ -318,31 +215,28 @@ def test_phone_touch_draws_and_predicts_without_horizontal_scroll(browser, site_
 
 def test_auto_answers_on_the_cpu_until_webgpu_is_ready_then_shows_the_webgpu_prediction(browser, site_url):
   """The WebGPU model's module is held back, so the page must answer on the CPU first; once it is let through, the
-  page times both and moves to WebGPU, showing the prediction computed again there, or, where WebGPU took more than a
-  frame (SwiftShader on a busy machine), stays on the CPU and says why. One download of the weights serves both."""
+  page times both and moves to WebGPU, showing the prediction computed again there. The page's WebAssembly is slowed
+  (SLOW_CPU) so that WebGPU is the faster on any machine; a WebGPU slower than a frame is test_backend_choice's. One
+  download of the weights serves both."""
   page = new_page(browser, viewport=DESKTOP)
+  page.add_init_script(SLOW_CPU)
   weights = requests_for(page, f"{DEFAULT_MODEL}.webgpu.safetensors")
   webgpu_module = HeldRequests(page, f"**/{DEFAULT_MODEL}/{DEFAULT_MODEL}.js")
-  try:
-    page.goto(site_url + "Classifier/")
-    wait_ready(page)
-    assert (status(page)["backend"], status(page)["nextBackend"]) == ("cpu", "webgpu")
-    assert "starting WebGPU" in page.inner_text("#status")
-    on_cpu = draw_and_wait(page, SHAPES["7"])
-    cpu_bars = probabilities(page)
-    assert "CPU" in page.inner_text("#inference-info")
-    webgpu_module.release()
-    if wait_settled(page) == "webgpu":
-      on_gpu = wait_for_prediction(page, DEFAULT_MODEL, int(on_cpu["seq"]))
-      assert on_gpu["digit"] == on_cpu["digit"] == "7"
-      assert probabilities(page) == pytest.approx(cpu_bars, abs=1e-4)
-      assert "WebGPU" in page.inner_text("#inference-info") and page.inner_text("#status") == f"{DEFAULT_MODEL.upper()} ready · WebGPU"
-    else:
-      assert "more than a frame" in page.inner_text("#notice") and page.inner_text("#status") == f"{DEFAULT_MODEL.upper()} ready · CPU"
-    assert len(weights) == 1, weights
-    assert page.console_errors == []
-  finally:
-    page.context.close()
+  page.goto(site_url + "Classifier/")
+  wait_ready(page)
+  assert (status(page)["backend"], status(page)["nextBackend"]) == ("cpu", "webgpu")
+  assert "starting WebGPU" in page.inner_text("#status")
+  on_cpu = draw_and_wait(page, SHAPES["7"])
+  cpu_bars = probabilities(page)
+  assert "CPU" in page.inner_text("#inference-info")
+  webgpu_module.release()
+  assert wait_settled(page) == "webgpu", page.inner_text("#notice")
+  on_gpu = wait_for_prediction(page, DEFAULT_MODEL, int(on_cpu["seq"]))
+  assert on_gpu["digit"] == on_cpu["digit"] == "7"
+  assert probabilities(page) == pytest.approx(cpu_bars, abs=1e-4)
+  assert "WebGPU" in page.inner_text("#inference-info") and page.inner_text("#status") == f"{DEFAULT_MODEL.upper()} ready · WebGPU"
+  assert len(weights) == 1, weights
+  assert page.console_errors == []
 
 def test_a_webgpu_failure_once_the_cpu_answers_is_shown_and_the_cpu_goes_on(page, site_url):
   page.route(f"**/{DEFAULT_MODEL}/{DEFAULT_MODEL}.js", lambda route: route.fulfill(status=404, body="not found"))

@@ -2,35 +2,17 @@
 with the mouse, taught with the "It's a ..." buttons, and read right afterwards, on WebGPU and without it; teaching is
 queued, kept across reloads, forgotten on reset, downloadable for models.load_model; a damaged, foreign or outdated
 store is discarded with a notice; drawing goes on while the model learns; and no request carries a drawing."""
-import random, time
+import time
 import numpy as np
 import pytest
 from tinygrad import Tensor
 from conftest import ROOT
 from digits.models import load_model
-from pen_replay import draw, load_digits, place, prediction, wait_for_prediction
-from digits.data.pendigits import render_pendigits
-from test_page import SHAPES, draw_and_wait, ink_at, on_canvas, open_page, wait_for_backend, wait_ready
+from pen_replay import draw, prediction, wait_for_prediction
+from page_driving import (MISREAD_MODEL, LEARNED, SHAPES, draw_and_wait, draw_misread, ink_at, on_canvas, open_page, personal, wait_for_backend,
+                          wait_ready)
 
-MODEL, OTHER, PLACEMENT_SEED, MAX_TEACHES = "cnn", "mlp", 3, 4
-LEARNED = """([seq, examples]) => {
-  const p = document.querySelector("#prediction"), personal = document.querySelector("#personal");
-  return personal.dataset.state === "personal" && Number(personal.dataset.examples) === examples &&
-         p.dataset.busy === "false" && Number(p.dataset.seq) > seq;
-}"""
-
-@pytest.fixture(scope="module")
-def misread_candidates(pendigits_path) -> list[dict]:
-  """Pen digits that the shipped model reads wrong (rendered as preprocess.js renders them), the most confident first;
-  only those the other shipped model reads right: a digit that both misread may well carry the wrong label (one "6"
-  that both read as a 5, with certainty, after training on it)."""
-  images, labels, _ = render_pendigits(seed=0)
-  x = Tensor(images.reshape(-1, 784).astype(np.float32) / 127.5 - 1)
-  logits, other = [load_model(m, ROOT / "Classifier" / m / f"{m}.webgpu.safetensors")(x).numpy() for m in (MODEL, OTHER)]
-  wrong = np.flatnonzero((logits.argmax(1) != labels) & (other.argmax(1) == labels))
-  digits = load_digits(pendigits_path)
-  return [digits[i] for i in sorted(wrong, key=lambda i: -logits[i].max())]
-
+MODEL, MAX_TEACHES = MISREAD_MODEL, 4
 def page_at(browser, site_url, backend=None, query=""):
   """The page with MODEL; on `backend` if given ("webgpu" forced: in auto mode the page may choose the CPU by speed)."""
   forced = "&backend=webgpu" if backend == "webgpu" else ""
@@ -38,20 +20,6 @@ def page_at(browser, site_url, backend=None, query=""):
   wait_ready(page)
   if backend: wait_for_backend(page, backend)
   return page
-
-def personal(page) -> dict:
-  return page.locator("#personal").evaluate("el => ({...el.dataset})")
-
-def draw_misread(page, candidates) -> dict:
-  """Draws candidates until the page misreads one; returns that digit (its strokes as drawn in 'drawn')."""
-  side, rng = page.locator("#canvas").evaluate("el => el.clientWidth"), random.Random(PLACEMENT_SEED)
-  for digit in candidates[:8]:
-    page.click("#clear-button")
-    seq = int(prediction(page)["seq"])
-    strokes = place(digit["strokes"], side, rng)
-    draw(page, strokes)
-    if wait_for_prediction(page, MODEL, seq)["digit"] != str(digit["label"]): return {**digit, "drawn": strokes}
-  pytest.fail("none of the shipped model's misread pen digits is misread on the page")
 
 def teach(page, label:int) -> dict:
   """Presses "It's a <label>" and waits until the model has learned it and predicted the drawing again."""

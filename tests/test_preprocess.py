@@ -107,5 +107,4 @@ def test_document_canvas_fallback(browser, site_url):
   page.wait_for_function("window.preprocess")
   assert page.evaluate("typeof OffscreenCanvas") == "undefined"
   [image] = preprocess(page, drawing(TWO))
-  context.close()
   assert np.isfinite(image).all() and centre(image) == pytest.approx((14, 14), abs=0.15)

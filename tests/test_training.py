@@ -2,11 +2,12 @@ import hashlib, json, math, time
 import numpy as np
 import pytest
 from tinygrad import Tensor, nn
+from tinygrad.helpers import getenv
 from conftest import run_script, SHORT_TRAINING
 from digits.models import MODELS, load_model
 from digits.training.augment import augment, sample
 from digits.training.loop import make_train_step
-from digits.training.settings import Settings
+from digits.training.settings import Settings, read_settings
 from mnist_convnet import DEFAULTS
 from digits.data.mnist import FILES
 from digits.data import pendigits
@@ -56,19 +57,43 @@ def test_cosine_schedule_runs_on_the_device_inside_the_jitted_step():
     step().item()
     assert opt.lr.item() == pytest.approx(s.lr * 0.5 * (1 + math.cos(math.pi * i / s.steps)), rel=1e-5)
 
+@pytest.fixture
+def environ(monkeypatch):
+  """Env vars set for read_settings in this process: tinygrad's getenv caches what it read, so the cache is emptied around the test."""
+  getenv.cache_clear()
+  yield monkeypatch
+  getenv.cache_clear()
+
+def refusal(environ, capsys, name:str, value:str) -> str:
+  """The one line read_settings prints for `name`=`value` before exiting 2."""
+  environ.setenv(name, value)
+  with pytest.raises(SystemExit) as exited: read_settings(DEFAULTS)
+  assert exited.value.code == 2
+  lines = capsys.readouterr().err.strip().splitlines()
+  assert len(lines) == 1, lines
+  return lines[0]
+
 @pytest.mark.parametrize("name,value", [("STEPS", "abc"), ("BATCH", "0"), ("LR", "-1"), ("SAMPLING", "7"), ("LR_DECAY", "2"), ("ANGLE", "nan"),
                                         ("SCHEDULE", "linear")])
-def test_bad_setting_exits_2_and_writes_nothing(tmp_path, name, value):
-  r = run_script("mnist_convnet.py", {name: value, "WEIGHTS_DIR": str(tmp_path / "out")})
-  assert r.returncode == 2
-  lines = r.stderr.strip().splitlines()
-  assert len(lines) == 1 and name in lines[0] and repr(value) in lines[0] and "expected" in lines[0]
-  assert not (tmp_path / "out").exists()
+def test_a_bad_setting_is_refused_in_one_line_naming_it(environ, capsys, name, value):
+  line = refusal(environ, capsys, name, value)
+  assert name in line and repr(value) in line and "expected" in line
 
 @pytest.mark.parametrize("value", ["31-40", "0", "20-1", "all", "1-4,40", "1-,3"])
-def test_pen_writers_outside_the_data_exit_2(tmp_path, value):
-  r = run_script("mnist_convnet.py", {"PEN_WRITERS": value, "WEIGHTS_DIR": str(tmp_path / "out"), "STEPS": "1"})
-  assert r.returncode == 2 and "PEN_WRITERS" in r.stderr and repr(value) in r.stderr and not (tmp_path / "out").exists()
+def test_pen_writers_outside_the_data_are_refused(environ, capsys, value):
+  line = refusal(environ, capsys, "PEN_WRITERS", value)
+  assert "PEN_WRITERS" in line and repr(value) in line
+
+def test_settings_from_env_vars_and_defaults(environ):
+  for name, value in {"STEPS": "7", "LR": "0.5", "PEN_WRITERS": "1-4,9,12-30", "SCHEDULE": "plateau"}.items(): environ.setenv(name, value)
+  s = read_settings(DEFAULTS)
+  assert (s.steps, s.lr, s.pen_writers, s.schedule, s.batch) == (7, 0.5, "1-4,9,12-30", "plateau", DEFAULTS["BATCH"])
+
+def test_a_script_with_a_bad_setting_exits_2_in_one_line_and_writes_nothing(tmp_path):
+  r = run_script("mnist_convnet.py", {"STEPS": "abc", "WEIGHTS_DIR": str(tmp_path / "out")})
+  lines = r.stderr.strip().splitlines()
+  assert r.returncode == 2 and len(lines) == 1 and "STEPS" in lines[0] and "'abc'" in lines[0] and "expected" in lines[0]
+  assert not (tmp_path / "out").exists()
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_short_training_from_the_defaults_learns_and_writes_valid_outputs(trained, mnist_dir, name):

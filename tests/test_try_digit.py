@@ -4,7 +4,7 @@ import json, math
 import pytest
 from conftest import DEFAULT_MODEL, ROOT
 from pen_replay import draw, prediction, wait_for_prediction
-from test_page import DESKTOP, ink_at, open_page, wait_ready
+from page_driving import DESKTOP, ink_at, open_page, wait_ready
 
 SAMPLE = ROOT / "Classifier" / "data" / "pendigits-sample.json"
 # placed() puts a digit at a random size and place: fixed here, so that the test knows where each stroke lies.

@@ -6,7 +6,7 @@ from tinygrad import Tensor
 from tinygrad.helpers import Context
 from digits.models import load_model
 from digits.export.check import TOLERANCE, check_inputs, error_of, reference_memory, reference_reads, stored_examples
-from test_page import HeldRequests, requests_for
+from page_driving import HeldRequests, requests_for
 
 RUN = """async ([name, inputs, url]) => {
   const device = await (await navigator.gpu.requestAdapter()).requestDevice();

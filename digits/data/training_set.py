@@ -24,20 +24,23 @@ WRITERS = range(1, 31)
 WRITERS_SYNTAX = r"(\d+(-\d+)?)(,\d+(-\d+)?)*"
 
 def writer_set(text:str) -> list[int]|None:
-  """'1-30' -> [1, ..., 30]; '1-5,12,20-30' -> those writers; 'none' -> None (MNIST alone)."""
+  """'1-30' -> [1, ..., 30]; '1-5,12,20-30' -> those writers; 'none' -> None (MNIST alone). ValueError for anything
+  else: the syntax, a writer outside 1-30, or a range from high to low."""
   if text == "none": return None
+  if re.fullmatch(WRITERS_SYNTAX, text) is None: raise ValueError(f"{text!r} is not ranges and numbers like 1-4,9,12-30")
   chosen = set()
   for part in text.split(","):
     first, _, last = part.partition("-")
-    chosen |= set(range(int(first), int(last or first) + 1))
+    first, last = int(first), int(last or first)
+    if not WRITERS[0] <= first <= last <= WRITERS[-1]: raise ValueError(f"{part!r} is not writers {WRITERS[0]}-{WRITERS[-1]} from low to high")
+    chosen |= set(range(first, last + 1))
   return sorted(chosen)
 
 def valid_writers(text:str) -> bool:
-  """'none', or ranges and numbers of writers 1-30, each range from low to high."""
-  if text == "none": return True
-  if re.fullmatch(WRITERS_SYNTAX, text) is None: return False
-  bounds = [tuple(map(int, part.split("-"))) * (1 if "-" in part else 2) for part in text.split(",")]
-  return all(WRITERS[0] <= first <= last <= WRITERS[-1] for first, last in bounds)
+  """Whether writer_set reads `text`."""
+  try: writer_set(text)
+  except ValueError: return False
+  return True
 
 def writers_text(writers:list[int]) -> str:
   """The shortest text writer_set reads back as `writers`: '1-5,12,20-30'."""

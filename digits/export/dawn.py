@@ -22,6 +22,7 @@ class DawnReplay:
   """A graph's WGSL kernels run through Dawn from the exported description itself (not tinygrad's JIT), as the
   browser's loader runs them; state persists between calls. Same interface as wasm.WasmReplay."""
   def __init__(self, graph:dict, state:dict[str, np.ndarray]):
+    use_dawn()
     self.graph, self.dev = graph, Device["WEBGPU"]
     self.bufs = [self.dev.allocator.alloc(b["size"]) for b in graph["buffers"]]
     self.programs = [self.dev.runtime(TinyELF(k["code"].encode(), k["name"], None, ())) for k in graph["kernels"]]

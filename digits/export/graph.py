@@ -12,6 +12,7 @@ from tinygrad import Tensor, TinyJit, dtypes
 from tinygrad.helpers import Context
 from tinygrad.uop.ops import Ops
 from tinygrad.engine.realize import get_call_arg_uops, get_call_outs_ins
+from digits.export.dawn import use_dawn
 
 DTYPES = {dtypes.float32: "F32", dtypes.int32: "I32", dtypes.uint32: "U32"}  # safetensors' names
 # tinygrad settings per target: the device; for wasm one thread (a browser runs the kernels on one) and no sub-buffer
@@ -80,6 +81,7 @@ def state_spec(state:dict[str, Tensor]) -> list[dict]: return [tensor_spec(k, v)
 def graph_of(target:str, build, **settings) -> dict:
   """build() -> (fn, inputs, state), all made on the target's device; its graph, captured there (tinygrad `settings`
   override the target's)."""
+  if target == "webgpu": use_dawn()
   with Context(**{**TARGETS[target], **settings}):
     fn, inputs, state = build()
     return describe(capture(fn, inputs), inputs, state, target)

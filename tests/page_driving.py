@@ -1,0 +1,173 @@
+"""Driving the page in a browser, for the Playwright tests and the engine drivers: opening it, drawing digits, waiting
+for its hooks (#status, #prediction, #personal, #inside) and reading them, holding or watching its requests."""
+import math, pathlib, random
+import pytest
+from pen_replay import draw, place, prediction, wait_for_prediction
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 667}
+READY_TIMEOUT_MS = 60_000
+
+def polyline(*corners, per_segment=8):
+  """Points along straight segments between corners, as a hand would pass through them (unit canvas coordinates)."""
+  points = [corners[0]]
+  for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+    points += [(x0 + (x1 - x0) * k / per_segment, y0 + (y1 - y0) * k / per_segment) for k in range(1, per_segment + 1)]
+  return points
+
+def ellipse(cx, cy, rx, ry, n=32):
+  return [(cx + rx * math.sin(2 * math.pi * k / n), cy - ry * math.cos(2 * math.pi * k / n)) for k in range(n + 1)]
+
+# Digits as strokes in unit canvas coordinates (0..1, y down).
+SHAPES = {
+  "1": [polyline((0.5, 0.15), (0.5, 0.85))],
+  "7": [polyline((0.28, 0.2), (0.72, 0.2), (0.45, 0.85))],
+  "0": [ellipse(0.5, 0.5, 0.2, 0.32)],
+  "4": [polyline((0.42, 0.15), (0.28, 0.6), (0.75, 0.6)), polyline((0.62, 0.35), (0.62, 0.88))],
+  "2": [polyline((0.3, 0.3), (0.4, 0.18), (0.6, 0.18), (0.7, 0.3), (0.66, 0.45), (0.3, 0.82), (0.75, 0.82))],
+}
+
+def on_canvas(page, shape) -> list[list[tuple[float, float]]]:
+  side = page.locator("#canvas").evaluate("el => el.clientWidth")
+  return [[(x * side, y * side) for x, y in stroke] for stroke in shape]
+
+def draw_and_wait(page, shape) -> dict:
+  """Draws a shape with the mouse and returns the settled prediction for the finished drawing."""
+  before = prediction(page)
+  draw(page, on_canvas(page, shape))
+  return wait_for_prediction(page, before["model"], int(before["seq"]))
+
+def probabilities(page) -> dict[str, float]:
+  return page.locator("#histogram [data-digit]").evaluate_all(
+    "bars => Object.fromEntries(bars.map(bar => [bar.dataset.digit, Number(bar.dataset.probability)]))")
+
+def ink_at(page, x, y) -> int:
+  """Alpha of the drawing canvas's backing store at CSS px (x, y), once drawn (next frame): 0 where nothing is drawn."""
+  return page.locator("#canvas").evaluate("""async (canvas, [x, y]) => {
+    await new Promise(requestAnimationFrame);
+    const scale = canvas.width / canvas.clientWidth;
+    return canvas.getContext("2d").getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data[3];
+  }""", [x, y])
+
+def new_page(browser, **context_options):
+  context = browser.new_context(**context_options)
+  page = context.new_page()
+  page.console_errors = []
+  page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+  page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+  return page
+
+def open_page(browser, url, **context_options):
+  page = new_page(browser, **context_options)
+  page.goto(url)
+  return page
+
+def wait_ready(page):
+  page.wait_for_selector('#status[data-state="ready"], #status[data-state="error"]', timeout=READY_TIMEOUT_MS)
+  assert page.get_attribute("#status", "data-state") == "ready", page.inner_text("#error")
+
+def wait_for_backend(page, backend):
+  """Waits until the status names `backend` with no other one still starting (auto mode begins on the CPU)."""
+  page.wait_for_function("""(backend) => {
+    const status = document.querySelector("#status");
+    return status.dataset.backend === backend && status.dataset.nextBackend === "";
+  }""", arg=backend, timeout=READY_TIMEOUT_MS)
+
+def wait_settled(page) -> str:
+  """Waits until the status names no backend still starting, and returns the one it settled on: by measured speed in
+  auto mode, WebGPU where it answers within a frame or faster than the CPU, else the CPU."""
+  page.wait_for_function("""() => {
+    const status = document.querySelector("#status");
+    return status.dataset.state === "ready" && status.dataset.nextBackend === "";
+  }""", timeout=READY_TIMEOUT_MS)
+  return status(page)["backend"]
+
+def status(page) -> dict:
+  return page.locator("#status").evaluate("el => ({...el.dataset})")
+
+def requests_for(page, fragment) -> list[str]:
+  """A list that fills with the URL of every request the page makes whose URL contains `fragment`."""
+  urls = []
+  page.on("request", lambda request: fragment in request.url and urls.append(request.url))
+  return urls
+
+class HeldRequests:
+  """Requests matching `pattern` are held unanswered until release(), which sends them on to the real server."""
+  def __init__(self, page, pattern):
+    self.page, self.pattern, self.routes = page, pattern, []
+    page.route(pattern, lambda route: self.routes.append(route))
+  def release(self):
+    for route in self.routes: route.continue_()
+    self.page.unroute(self.pattern)
+
+MISREAD_MODEL, PLACEMENT_SEED = "cnn", 3  # the model conftest's misread_candidates misreads; where draw_misread places them
+LEARNED = """([seq, examples]) => {
+  const p = document.querySelector("#prediction"), personal = document.querySelector("#personal");
+  return personal.dataset.state === "personal" && Number(personal.dataset.examples) === examples &&
+         p.dataset.busy === "false" && Number(p.dataset.seq) > seq;
+}"""
+
+def personal(page) -> dict:
+  return page.locator("#personal").evaluate("el => ({...el.dataset})")
+
+def draw_misread(page, candidates) -> dict:
+  """Draws candidates until the page misreads one; returns that digit (its strokes as drawn in 'drawn')."""
+  side, rng = page.locator("#canvas").evaluate("el => el.clientWidth"), random.Random(PLACEMENT_SEED)
+  for digit in candidates[:8]:
+    page.click("#clear-button")
+    seq = int(prediction(page)["seq"])
+    strokes = place(digit["strokes"], side, rng)
+    draw(page, strokes)
+    if wait_for_prediction(page, MISREAD_MODEL, seq)["digit"] != str(digit["label"]): return {**digit, "drawn": strokes}
+  pytest.fail("none of the shipped model's misread pen digits is misread on the page")
+
+def inside(page) -> dict:
+  return page.locator("#inside").evaluate("el => ({...el.dataset})")
+
+def wait_for_panel(page, model:str, after_seq:int) -> tuple[dict, dict]:
+  """Waits until `model`'s prediction newer than `after_seq` has settled, on the backend the page settled on, with the
+  panel showing `model` (or until the page shows an error): (prediction, panel). The panel waits while the explain
+  graph is fetched and compiled for that backend; then it must have caught up with the prediction."""
+  page.wait_for_function("""([model, afterSeq]) => {
+    const p = document.querySelector("#prediction").dataset, inside = document.querySelector("#inside").dataset;
+    const status = document.querySelector("#status").dataset;
+    if (status.state === "error") return true;
+    return status.state === "ready" && status.nextBackend === "" && p.busy === "false" && p.model === model &&
+           Number(p.seq) > afterSeq && inside.state === "shown" && inside.model === model;
+  }""", arg=[model, after_seq], timeout=READY_TIMEOUT_MS)
+  assert page.is_hidden("#error"), page.inner_text("#error")
+  return prediction(page), inside(page)
+
+# The page's WebAssembly slowed down (each kernel call waits 5 ms first: the CNN's prediction then takes over 100 ms),
+# as on a machine whose CPU path is slower than its WebGPU: auto mode then stays on WebGPU however fast the CPU, and
+# however slow SwiftShader, within reason. Workers are left as they are.
+SLOW_CPU = """(() => {
+  const instantiate = WebAssembly.instantiate;
+  const slowed = (kernel) => (...args) => {
+    const until = performance.now() + 5;
+    while (performance.now() < until);
+    return kernel(...args);
+  };
+  WebAssembly.instantiate = async (...args) => {
+    const made = await instantiate.apply(WebAssembly, args);
+    if (!(made instanceof WebAssembly.Instance)) return made;
+    const exports = Object.fromEntries(Object.entries(made.exports).map(([k, v]) => [k, typeof v === "function" ? slowed(v) : v]));
+    return { exports };
+  };
+})();"""
+
+AXE = pathlib.Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+MAX_TABS = 60  # more than the page's focusable elements: a walk this long has gone round the page
+MIN_FOCUS_CONTRAST = 3  # WCAG 1.4.11: a focus indicator against what is around it
+
+# What has the focus, and how it shows: its outline and the contrast of the outline's colour with the page's.
+FOCUSED = """() => {
+  const el = document.activeElement, style = getComputedStyle(el);
+  const rgb = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = (colour) => rgb(colour).map((c) => c / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const [a, b] = [style.outlineColor, getComputedStyle(document.documentElement).backgroundColor].map(luminance).sort((x, y) => y - x);
+  return {key: el.id || Object.entries(el.dataset).map(([k, v]) => `${k}=${v}`).join(" ") || el.tagName.toLowerCase(),
+          body: el === document.body, focusVisible: el.matches(":focus-visible"), outline: style.outlineStyle,
+          width: parseFloat(style.outlineWidth), contrast: (a + 0.05) / (b + 0.05)};
+}"""
