@@ -1,6 +1,8 @@
 // @ts-check
 // What the page says about itself rather than about the drawing: the status line (#status: data-state, data-backend,
-// data-next-backend), the error (#error) and the notices (#notice), each notice shown once however often it comes.
+// data-next-backend; data-loaded and data-total, the bytes of the model's files arrived and in all, with the bar
+// #load-progress while it loads), the error (#error) and the notices (#notice), each notice shown once however often
+// it comes.
 import { elements } from "./page_elements.js";
 import { BACKEND_LABELS, MODEL_LABELS } from "./models.js";
 
@@ -17,6 +19,20 @@ function setStatus(state, text) {
 /** @param {import("./contracts.js").ModelName} name */
 export function showLoading(name) {
   setStatus("loading", `Loading the ${MODEL_LABELS[name]} model…`);
+}
+
+const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+// How much of the model's files has arrived; a total of 0: not known yet.
+/** @param {number} loaded @param {number} total */
+export function showProgress(loaded, total) {
+  Object.assign(elements.status.dataset, { loaded: String(loaded), total: String(total) });
+  const bar = elements.loadProgress;
+  if (total > 0) {
+    bar.max = total;
+    bar.value = Math.min(loaded, total);
+  } else bar.removeAttribute("value");  // indeterminate
+  bar.setAttribute("aria-valuetext", total > 0 ? `${megabytes(loaded)} of ${megabytes(total)}` : `${megabytes(loaded)} so far`);
 }
 
 /** @param {Classifier} classifier */
