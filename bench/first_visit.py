@@ -99,15 +99,16 @@ def main() -> int:
   parser.add_argument("--no-throttle", action="store_true", help="the machine's own network and CPU speed")
   parser.add_argument("--files", action="store_true", help="list every file served before ready")
   parser.add_argument("--json", type=pathlib.Path, help="also write the results here")
+  parser.add_argument("--root", type=pathlib.Path, help="serve this checkout of the repository instead (to compare versions)")
   args = parser.parse_args()
   from playwright.sync_api import sync_playwright
-  from harness import serve
+  from harness import ROOT, serve
   throttled, results = not args.no_throttle, {}
   print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}; "
         f"{'Slow 4G + CPU 4x' if throttled else 'unthrottled'}, 390x844 touch")
   with sync_playwright() as p:
     for model in args.model or ["mlp", "cnn"]:
-      server, base = serve()
+      server, base = serve(args.root or ROOT)
       url = base + "Classifier/" + ("" if model == "mlp" else f"?model={model}")
       with tempfile.TemporaryDirectory(prefix="first-visit-") as profile:
         context = launch(p, pathlib.Path(profile), args)

@@ -71,7 +71,9 @@ firstAnswer.then(() => laterCode().inside).then(({ InsidePanel }) => {
   if (inside.asked) elements.insideToggle.click();
 }, () => {});
 controls.showModel(state.model);
-showModelStatus(state.model).finally(answerable);
+// The model's files are asked for once the page has been painted: the page shows itself first, then fills the line.
+status.showLoading(state.model);
+requestAnimationFrame(() => setTimeout(() => showModelStatus(state.model).finally(answerable)));
 
 // A press of the inside toggle before its module is in: the module is fetched now, and the press done once it is.
 function openInsideSoon() {
