@@ -80,6 +80,16 @@ def sized_page(request, browser):
   yield page
   context.close()
 
+@pytest.fixture
+def routed_page(browser):
+  """A page whose requests page.route sees: a service worker's own fetches would pass it by."""
+  context = browser.new_context(service_workers="block")
+  page = context.new_page()
+  page.console_errors = []
+  page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+  yield page
+  context.close()
+
 def static_imports(path) -> list:
   """The page modules that `path` imports statically, and theirs, `path` first (paths relative to Classifier/)."""
   seen, todo = [], [path]
@@ -131,16 +141,21 @@ def test_the_first_prediction_asks_for_nothing_it_does_not_need(page, site_url):
   assert [url for url in urls if not matching([url], ALLOWED_FOR_THE_FIRST_DRAWING)] == []
   assert page.console_errors == []
 
-def test_the_progress_moves_from_zero_to_the_total_of_the_models_files(page, site_url):
+def test_the_progress_moves_from_zero_to_the_total_of_the_models_files(routed_page, site_url):
+  page = routed_page
   responses = recorded(page)
   page.add_init_script(f"({OBSERVE})()")
   cdp = page.context.new_cdp_session(page)
   cdp.send("Network.enable")  # slow enough that the weights arrive in several chunks
   cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": 2e6, "uploadThroughput": 2e6})
-  page.goto(site_url + "Classifier/")
-  page.wait_for_selector("#status[data-state=loading]")
+  held = []  # the weights, held until the loading state is seen
+  page.route(f"**/Classifier/{DEFAULT_MODEL}/*.safetensors*", lambda route: held.append(route))
+  page.goto(site_url + "Classifier/", wait_until="commit")
+  page.wait_for_function("() => document.querySelector('#status')?.dataset.state === 'loading'")
+  while not held: page.wait_for_timeout(50)
   assert page.locator("#load-progress").is_visible()
   assert page.get_attribute("#load-progress", "aria-label") and page.get_attribute("#load-progress", "aria-valuetext")
+  for route in held: route.continue_()
   wait_ready(page)
   changes = page.evaluate("window.__seen.status")
   loading = [(int(c["loaded"]), int(c["total"])) for c in changes if c["state"] == "loading"]
