@@ -48,7 +48,6 @@ const drawing = new DrawingSurface(elements.canvas, { onChange: onDrawingChange 
 const learning = firstAnswer.then(openLearner);
 /** @type {{ learner: import("./learner.js").Learner | null }} */
 const opened = { learner: null };  // the learner, once open
-const arrived = trackDownloads();
 const memoryWanted = new Set();  // the models whose memory's store step was fetched ahead, when the person first drew
 installPageHook({ predict: predictForHook, input: async () => (await code.preprocess).toModelInput(drawing.strokes) });
 
@@ -70,6 +69,7 @@ firstAnswer.then(() => laterCode().inside).then(({ InsidePanel }) => {
   inside.panel = new InsidePanel(elements.inside, elements.insideToggle, (open) => { if (open) requestClassification(); });
   if (inside.asked) elements.insideToggle.click();
 }, () => {});
+downloadProgress.addEventListener("progress", (event) => status.showArrived(/** @type {CustomEvent} */ (event).detail));
 controls.showModel(state.model);
 // The model's files are asked for once the page has been painted: the page shows itself first, then fills the line.
 status.showLoading(state.model);
@@ -82,26 +82,6 @@ function openInsideSoon() {
   answerable();
 }
 
-// The bytes of each model's files that arrived, by URL (download_progress.js), shown while that model loads.
-function trackDownloads() {
-  /** @type {Map<string, Map<string, { loaded: number, total: number | null }>>} */
-  const byModel = new Map();
-  downloadProgress.addEventListener("progress", (event) => {
-    const { url, loaded, total } = /** @type {CustomEvent<import("./download_progress.js").DownloadProgress>} */ (event).detail;
-    const name = new URL(url).pathname.split("/").at(-2) ?? "";
-    if (!byModel.has(name)) byModel.set(name, new Map());
-    byModel.get(name)?.set(url, { loaded, total });
-    if (name === state.model && elements.status.dataset.state === "loading") showArrived(name);
-  });
-  return byModel;
-}
-
-/** @param {string} name */
-function showArrived(name) {
-  const files = [...(arrived.get(name) ?? new Map()).values()];
-  const loaded = files.reduce((sum, file) => sum + file.loaded, 0);
-  status.showProgress(loaded, files.reduce((sum, file) => sum + (file.total ?? file.loaded), 0));
-}
 
 function importModule(path) {
   const url = new URL(path, import.meta.url);
@@ -226,7 +206,6 @@ function onBackendChange(classifier) {
 
 async function showModelStatus(name) {
   status.showLoading(name);
-  showArrived(name);
   try {
     const classifier = await classifiers.get(name);
     if (name !== state.model) return;
