@@ -213,7 +213,8 @@ def test_a_blocked_upgrade_asks_to_close_the_other_tab_and_goes_on(browser, two_
   holder.wait_for_function("() => document.title === 'holding'")
   page.goto(two_deploys + "new/?model=cnn")
   wait_ready(page)  # not left loading
-  assert "close it, and your digits come back here" in page.inner_text("#notice")
+  page.wait_for_function("() => document.querySelector('#notice').textContent.includes('close it, and your digits come back here')",
+                         timeout=60_000)  # the store is opened once the model is ready
   assert personal(page)["examples"] == "0" and draw_and_wait(page, SHAPES["4"])["digit"] == "4"
   holder.close()
   examples_shown(page, 1)

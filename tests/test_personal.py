@@ -107,6 +107,9 @@ def test_export_is_read_by_load_model(browser, site_url, tmp_path):
   x = Tensor(np.random.default_rng(0).uniform(-1, 1, (4, 784)).astype(np.float32))
   assert not np.allclose(mine(x).numpy(), shipped(x).numpy()), "the download holds the shipped weights, not the learned ones"
 
+def wait_for_notice(page, text:str) -> None:
+  page.wait_for_function("(text) => document.querySelector('#notice').textContent.includes(text)", arg=text, timeout=60_000)
+
 SEED_STORE = """async (records) => {
   await new Promise((resolve) => { const r = indexedDB.deleteDatabase("digit-classifier-personal"); r.onsuccess = r.onerror = resolve; });
   const open = indexedDB.open("digit-classifier-personal", 1);
@@ -127,7 +130,7 @@ def test_a_damaged_or_foreign_store_is_discarded_with_a_notice(browser, site_url
   page.evaluate(SEED_STORE, records)
   page.goto(site_url + f"Classifier/?model={MODEL}")
   wait_ready(page)
-  assert message in page.inner_text("#notice")
+  wait_for_notice(page, message)  # the store is read once the model is ready
   assert personal(page)["state"] == "shipped" and page.get_attribute("#status", "data-state") == "ready"
   draw_and_wait(page, SHAPES["7"])
   teach(page, 7)  # and the store works again
@@ -145,7 +148,7 @@ def test_an_outdated_model_is_discarded_and_learned_again(browser, site_url):
   })""")
   page.reload()
   wait_ready(page)
-  assert "learned from other shipped weights (version 0123456789abcdef)" in page.inner_text("#notice")
+  wait_for_notice(page, "learned from other shipped weights (version 0123456789abcdef)")
   page.wait_for_function("() => document.querySelector('#personal').dataset.state === 'personal'", timeout=60_000)
   assert personal(page)["examples"] == "1"
 

@@ -13,14 +13,20 @@ import { ClassifierLoads } from "./classifier_loads.js";
 import { classify, leanedOn } from "./classification.js";
 import { InsideWeights } from "./inside_weights.js";
 import { installPageHook } from "./page_hook.js";
+import { downloadProgress } from "./download_progress.js";
 
 status.showUncaughtErrors();
 
 // The features are imported on demand instead of statically: a module that is missing or broken then shows as an
-// error on the page, where a failed static import would silently leave a dead page.
+// error on the page, where a failed static import would silently leave a dead page. What the first reading needs is
+// imported at once (index.html preloads it); the rest once the first model is ready, or sooner if the person asks for it.
 const code = {
   preprocess: importModule("./preprocess.js"),
   classifier: importModule("./classifier.js"),
+};
+/** @type {{ learner: Promise<any>, panel: Promise<any>, inside: Promise<any>, tryDigit: Promise<any> } | null} */
+let later = null;
+const laterCode = () => later ??= {
   learner: importModule("./learner.js"),
   panel: importModule("./personal_panel.js"),
   inside: importModule("./inside_panel.js"),
@@ -29,14 +35,19 @@ const code = {
 const options = readPageOptions(new URLSearchParams(location.search));
 options.notices.forEach(status.addNotice);
 const state = { model: options.model };
+/** @type {(value?: unknown) => void} */
+let answerable = () => {};
+const firstAnswer = new Promise((resolve) => { answerable = resolve; });  // the first model shown ready, or failed
 const classifiers = new ClassifierLoads(loadClassifierFor);
 const scheduler = new ClassificationScheduler(classifyLatestDrawing, prediction.showSettled);
-/** @type {{ panel: import("./inside_panel.js").InsidePanel | null, weights: InsideWeights }} */
-const inside = { panel: null, weights: new InsideWeights() };  // panel: null until its module is in
+/** @type {{ panel: import("./inside_panel.js").InsidePanel | null, weights: InsideWeights, asked: boolean }} */
+const inside = { panel: null, weights: new InsideWeights(), asked: false };  // panel: null until its module is in
 const drawing = new DrawingSurface(elements.canvas, { onChange: onDrawingChange });
-// What the page has learned of the person, restored from this browser before any model answers; never rejects:
-// without it the page still classifies.
-const learning = openLearner();
+// What the page has learned of the person, restored from this browser once the first model can answer (the first
+// reading does not wait for it; the drawing is read again with it); never rejects: without it the page still classifies.
+const learning = firstAnswer.then(openLearner);
+/** @type {{ learner: import("./learner.js").Learner | null }} */
+const opened = { learner: null };  // the learner, once open
 const memoryWanted = new Set();  // the models whose memory's store step was fetched ahead, when the person first drew
 installPageHook({ predict: predictForHook, input: async () => (await code.preprocess).toModelInput(drawing.strokes) });
 
@@ -50,13 +61,27 @@ controls.wireControls({
   undo: () => drawing.undo(),
   clear: () => drawing.clear(),
   tryDigit: tryRealDigit,
-  wantDigit: () => code.tryDigit.then(({ loadSample }) => loadSample()).catch(() => {}),
+  wantDigit: () => firstAnswer.then(() => laterCode().tryDigit).then(({ loadSample }) => loadSample()).catch(() => {}),
 });
-code.inside.then(({ InsidePanel }) => {
+elements.insideToggle.addEventListener("click", openInsideSoon, { once: true });
+firstAnswer.then(() => laterCode().inside).then(({ InsidePanel }) => {
+  elements.insideToggle.removeEventListener("click", openInsideSoon);
   inside.panel = new InsidePanel(elements.inside, elements.insideToggle, (open) => { if (open) requestClassification(); });
-});
+  if (inside.asked) elements.insideToggle.click();
+}, () => {});
+downloadProgress.addEventListener("progress", (event) => status.showArrived(/** @type {CustomEvent} */ (event).detail));
 controls.showModel(state.model);
-showModelStatus(state.model);
+// The model's files are asked for once the page has been painted: the page shows itself first, then fills the line.
+status.showLoading(state.model);
+requestAnimationFrame(() => setTimeout(() => showModelStatus(state.model).finally(answerable)));
+
+// A press of the inside toggle before its module is in: the module is fetched now, and the press done once it is.
+function openInsideSoon() {
+  inside.asked = true;
+  laterCode();
+  answerable();
+}
+
 
 function importModule(path) {
   const url = new URL(path, import.meta.url);
@@ -92,16 +117,17 @@ function onDrawingChange(strokes) {
   if (strokes.length > 0) fetchMemoryAhead(state.model);
 }
 
-// The memory's store step, fetched and compiled while the person draws, so that their first teaching answers at once.
+// The memory's store step, fetched and compiled while the person draws, once the first model is ready, so that their
+// first teaching answers at once.
 function fetchMemoryAhead(name) {
   if (memoryWanted.has(name)) return;
   memoryWanted.add(name);
-  classifiers.get(name).then((classifier) => classifier.prepareMemory()).catch(() => memoryWanted.delete(name));
+  firstAnswer.then(() => classifiers.get(name)).then((classifier) => classifier.prepareMemory()).catch(() => memoryWanted.delete(name));
 }
 
 async function openLearner() {
   try {
-    const [{ Learner }, { PersonalPanel }] = await Promise.all([code.learner, code.panel]);
+    const [{ Learner }, { PersonalPanel }] = await Promise.all([laterCode().learner, laterCode().panel]);
     const { learner, notices } = await Learner.open({ finetune: options.finetune });
     notices.forEach(status.addNotice);
     learner.addEventListener("notice", ({ detail: { text, ends } }) => {
@@ -120,6 +146,7 @@ async function openLearner() {
       },
       notify: status.addNotice,
     });
+    opened.learner = learner;
     return { learner, panel };
   } catch (error) {
     status.showError(error);
@@ -130,7 +157,7 @@ async function openLearner() {
 // Draws a real pen digit on a cleared canvas at a human pace; the page reads it as it goes, as for a drawing.
 async function tryRealDigit() {
   try {
-    const { loadSample, nextDigit, placed } = await code.tryDigit;
+    const { loadSample, nextDigit, placed } = await laterCode().tryDigit;
     const digit = nextDigit(await loadSample());
     drawing.clear();
     controls.showTrying(digit);
@@ -147,11 +174,15 @@ function loadClassifierFor(name) {
     .then(followBackend);
 }
 
-// The classifier takes what it has learned of the person (or the learner says why that was discarded).
-async function withPersonalWeights(classifier) {
-  const { learner } = await learning;
-  const notice = learner?.adopt(classifier);
-  if (notice) status.addNotice(notice);
+// The classifier takes what it has learned of the person (or the learner says why that was discarded) once the
+// learner is open; a drawing read meanwhile is read again.
+function withPersonalWeights(classifier) {
+  learning.then(({ learner }) => {
+    if (!learner) return;
+    const notice = learner.adopt(classifier);
+    if (notice) status.addNotice(notice);
+    if (classifier.name === state.model && drawing.strokes.length > 0) requestClassification();
+  });
   return classifier;
 }
 
@@ -196,7 +227,7 @@ function requestClassification() {
 // inside panel is open and can be, the explain graph.
 async function read(model, input, wantsExplain) {
   const classifier = await classifiers.get(model);
-  await (await learning).learner?.ready(classifier);
+  await opened.learner?.ready(classifier);
   const explain = wantsExplain(classifier);
   return { classifier, explain, result: await classify(classifier, input, { explain }) };
 }

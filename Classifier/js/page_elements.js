@@ -8,6 +8,7 @@ const buttons = (selector) => /** @type {HTMLButtonElement[]} */ ([...document.q
 
 export const elements = {
   status: byId("status"),
+  loadProgress: /** @type {HTMLProgressElement} */ (byId("load-progress")),
   notice: byId("notice"),
   error: byId("error"),
   canvasFrame: /** @type {HTMLElement} */ (document.querySelector(".canvas-frame")),

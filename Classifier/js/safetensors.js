@@ -2,6 +2,8 @@
 // Downloads a .safetensors file and checks it holds exactly what a model needs before anything uses it.
 /** @typedef {import("./contracts.js").Weights} Weights */
 
+import { reportProgress } from "./download_progress.js";
+
 // Downloads shared with shareDownload, by URL: a model's CPU and WebGPU paths read one download of its weights.
 const shared = new Map();
 
@@ -9,7 +11,34 @@ async function download(url) {
   let response;
   try { response = await fetch(url); } catch (error) { throw new Error(`could not download ${url}: ${error.message}`, { cause: error }); }
   if (!response.ok) throw new Error(`could not download ${url}: HTTP ${response.status} ${response.statusText}`.trim());
-  return response.arrayBuffer();
+  try { return await readReporting(response, String(url)); } catch (error) {
+    throw new Error(`could not download ${url}: ${error.message}`, { cause: error });
+  }
+}
+
+// The response's bytes, read as they arrive, each chunk reported (download_progress.js). Content-Length counts the
+// bytes on the wire: a server that compressed the file sends more bytes through the body than it says.
+async function readReporting(response, url) {
+  const length = Number(response.headers.get("Content-Length") ?? NaN);
+  const total = Number.isFinite(length) && !response.headers.get("Content-Encoding") ? length : null;
+  reportProgress({ url, loaded: 0, total, done: false });
+  if (!response.body) return finished(url, await response.arrayBuffer());
+  const reader = response.body.getReader(), chunks = [];
+  let loaded = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(read.value);
+    loaded += read.value.byteLength;
+    if (!total || loaded < total) reportProgress({ url, loaded, total, done: false });
+  }
+  const bytes = new Uint8Array(loaded);
+  chunks.reduce((at, chunk) => { bytes.set(chunk, at); return at + chunk.byteLength; }, 0);
+  return finished(url, bytes.buffer);
+}
+
+/** @param {string} url @param {ArrayBuffer} buffer */
+function finished(url, buffer) {
+  reportProgress({ url, loaded: buffer.byteLength, total: buffer.byteLength, done: true });
+  return buffer;
 }
 
 export function fetchBytes(url) {

@@ -14,6 +14,26 @@ import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "
 /** @typedef {{ pipeline: GPUComputePipeline, layout: GPUBindGroupLayout }} CompiledKernel */
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+// Firefox settles a mapAsync only when it next polls the GPU, on a timer (Mozilla bug 1870699), unless more work is
+// submitted meanwhile. A device whose first map took longer than SLOW_MAP_MS tries its next map with an empty submit
+// every NUDGE_MS while it waits, and keeps doing so if that map was at least twice as fast.
+const SLOW_MAP_MS = 20;
+const NUDGE_MS = 1;
+/** @type {WeakMap<GPUDevice, { habit: "trial" | "plain" | "nudged", firstMs: number }>} how each device's maps go */
+const mapHabits = new WeakMap();
+
+/** @param {GPUDevice} device @param {GPUBuffer[]} buffers */
+async function mapForReading(device, buffers) {
+  const known = mapHabits.get(device), nudging = known?.habit === "trial" || known?.habit === "nudged", started = performance.now();
+  const mapping = Promise.all(buffers.map((buffer) => buffer.mapAsync(GPUMapMode.READ)));
+  let waiting = true;
+  const nudge = () => { if (waiting) { device.queue.submit([]); setTimeout(nudge, NUDGE_MS); } };
+  if (nudging) setTimeout(nudge, NUDGE_MS);
+  try { await mapping; } finally { waiting = false; }
+  const took = performance.now() - started;
+  if (!known) mapHabits.set(device, { habit: took > SLOW_MAP_MS ? "trial" : "plain", firstMs: took });
+  else if (known.habit === "trial") known.habit = 2 * took <= known.firstMs ? "nudged" : "plain";
+}
 
 function bindGroupLayout(device, bindings) {
   // tinygrad's WGSL kernels read INFINITY from a uniform at binding 0, then their buffers from binding 1 on
@@ -89,7 +109,7 @@ export class WebgpuSession {
       }
       device.queue.submit([encoder.finish()]);
       // mapped together: where each map waits for the GPU's next report (Firefox), one after another they add up
-      await Promise.all(copies.map(([, readback]) => readback.mapAsync(GPUMapMode.READ)));
+      await mapForReading(device, copies.map(([, readback]) => readback));
       /** @type {Weights} */
       const out = {};
       for (const [name, readback, size] of copies) {
@@ -181,7 +201,7 @@ export class WebgpuSession {
     if (read) for (const o of outputs) { encoder.copyBufferToBuffer(o.buffer, 0, readback, offset, padded(o.size)); offset += slot(o.size); }
     device.queue.submit([encoder.finish()]);
     if (!read) return undefined;
-    await readback.mapAsync(GPUMapMode.READ);
+    await mapForReading(device, [readback]);
     /** @type {Tensors} */
     const result = {};
     offset = 0;
