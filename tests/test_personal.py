@@ -26,7 +26,7 @@ def misread_candidates(pendigits_path) -> list[dict]:
   that both read as a 5, with certainty, after training on it)."""
   images, labels, _ = render_pendigits(seed=0)
   x = Tensor(images.reshape(-1, 784).astype(np.float32) / 127.5 - 1)
-  logits, other = [load_model(m, ROOT / "Classifier" / m / f"{m}.webgpu.safetensors")(x).numpy() for m in (MODEL, OTHER)]
+  logits, other = [load_model(m, ROOT / "Classifier" / m / f"{m}.weights.safetensors.gz")(x).numpy() for m in (MODEL, OTHER)]
   wrong = np.flatnonzero((logits.argmax(1) != labels) & (other.argmax(1) == labels))
   digits = load_digits(pendigits_path)
   return [digits[i] for i in sorted(wrong, key=lambda i: -logits[i].max())]
@@ -135,7 +135,7 @@ def test_export_is_read_by_load_model(browser, site_url, tmp_path):
   with page.expect_download() as download: page.click("#export-personal")
   assert download.value.suggested_filename == f"{MODEL}-personal.safetensors"
   download.value.save_as(path := tmp_path / download.value.suggested_filename)
-  mine, shipped = (load_model(MODEL, p) for p in (path, ROOT / "Classifier" / MODEL / f"{MODEL}.webgpu.safetensors"))
+  mine, shipped = (load_model(MODEL, p) for p in (path, ROOT / "Classifier" / MODEL / f"{MODEL}.weights.safetensors.gz"))
   x = Tensor(np.random.default_rng(0).uniform(-1, 1, (4, 784)).astype(np.float32))
   assert not np.allclose(mine(x).numpy(), shipped(x).numpy()), "the download holds the shipped weights, not the learned ones"
 

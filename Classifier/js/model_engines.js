@@ -39,7 +39,7 @@ export const SAME_RESULTS = "the same results, a little slower";
 /** @param {ModelName} name @param {GraphKey} key @returns {Promise<any>} */
 export const graphModule = (name, key) => import(`../${name}/${name}.${MODULES[key]}.js`);
 /** @param {ModelName} name */
-export const weightsUrl = (name) => new URL(`../${name}/${name}.webgpu.safetensors`, import.meta.url);
+export const weightsUrl = (name) => new URL(`../${name}/${name}.weights.safetensors.gz`, import.meta.url);
 
 export class GpuLostError extends Error {}
 
