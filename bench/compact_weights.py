@@ -12,12 +12,12 @@ def main() -> None:
   from tinygrad import nn
   from digits.compact_weights import SCHEMES, decode, encode
   from digits.models import load_model
-  from digits.export.check import mnist
+  from digits.data.mnist import mnist_once
   from digits.export.weights_choice import accuracy, gate_digits
   print("| model | scheme | MNIST validation | pen digits | MNIST test | bytes | gzipped |\n|---|---|---|---|---|---|---|")
   for name in ("mlp", "cnn"):
     weights = {k: v.numpy() for k, v in nn.state.get_state_dict(load_model(name, args.models / f"{name}.safetensors")).items()}
-    sets = {**gate_digits(5000), "test": mnist()[2:]}
+    sets = {**gate_digits(5000), "test": mnist_once()[2:]}
     for scheme in SCHEMES:
       data = encode(weights, scheme)
       model = load_model(name, decode(data, scheme, {k: v.shape for k, v in weights.items()}))

@@ -1,11 +1,11 @@
 """Every exported graph, run from its description on both targets (Dawn and wasmtime), against tinygrad on the CPU:
 inference and explain on fixed inputs, the training step for CHECK_STEPS steps. A difference beyond TOLERANCE raises
 ExportError naming the graph, the target and the tensor, so that nothing is written."""
-import functools, pathlib
+import pathlib
 import numpy as np
 from tinygrad import Tensor
 from tinygrad.helpers import Context
-from digits.data.mnist import load_mnist
+from digits.data.mnist import mnist_once as mnist
 from digits.models import load_model
 from digits.export import finetune, memory
 from digits.export.dawn import DawnReplay
@@ -20,11 +20,6 @@ def error_of(got:np.ndarray, expected:np.ndarray) -> float:
   return float((np.abs(got - expected) / np.maximum(1, np.abs(expected))).max(initial=0))
 
 class ExportError(Exception): pass
-
-@functools.cache
-def mnist() -> tuple[np.ndarray, ...]:
-  """MNIST, read and verified once per export: the checks and the weights' gate all read it."""
-  return load_mnist()
 
 def check_inputs() -> np.ndarray:
   """16 real MNIST test digits, 8 of them inverted, and 8 of uniform noise, all in the model's -1..1 range."""

@@ -13,7 +13,8 @@ from tinygrad.helpers import Context, getenv
 from digits.compact_weights import SCHEMES, decode, encode
 from digits.data.training_set import rendered_pendigits, validation_split
 from digits.models import load_model
-from digits.export.check import ExportError, mnist
+from digits.data.mnist import mnist_once as mnist
+from digits.export.check import ExportError
 
 MAX_DROP, VALIDATION = 0.05, 5000
 SETS = {"validation": "MNIST validation digits", "pen": "pen digits"}  # what the gate reads, as its messages name them
