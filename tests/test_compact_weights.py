@@ -7,6 +7,7 @@ from tinygrad import Tensor, nn
 from tinygrad.helpers import Context
 from conftest import run_script
 from digits import compact_weights
+from digits.files import safetensors_bytes
 from digits.models import load_model
 from digits.export.check import TOLERANCE, check_inputs, error_of
 
@@ -89,11 +90,26 @@ def test_a_damaged_compact_file_is_refused_with_the_problem_named(page, exported
     if filename != "cut.weights.safetensors.gz":
       with pytest.raises(ValueError): compact_weights.decode(content, filename)
 
-def test_the_exporter_refuses_a_scheme_that_loses_accuracy(trained, mnist_dir, tmp_path):
-  """int4 forced on the briefly trained MLP, the gate on: its decoded model reads the MNIST validation digits or the pen
-  digits worse by more than 0.05 point, so the export stops with one line naming the model, the scheme and the drop,
-  and writes nothing."""
-  env = {"WEIGHTS_DIR": str(trained["mlp"][0]), "OUT_DIR": str(tmp_path / "out"), "MNIST_DIR": str(mnist_dir), "WEIGHTS_SCHEME": "int4"}
+def unquantizable(weights:dict[str, np.ndarray], blank:np.ndarray) -> dict[str, np.ndarray]:
+  """The MLP's weights with, in each group of 64 inputs of every first-layer row, the weight of one pixel that is blank
+  (-1) in every digit the gate reads made far larger, and its effect on those digits moved into the bias: the float32
+  model reads them as before, but a scale per group (or per row) that large rounds the group's other weights to 0."""
+  w, b, big = weights["l1.weight"].copy(), weights["l1.bias"].copy(), 1000 * np.abs(weights["l1.weight"]).max()
+  for start in range(0, w.shape[1], compact_weights.GROUP):
+    if (pixels := np.flatnonzero(blank[start:start + compact_weights.GROUP])).size:
+      w[:, start + pixels[0]] += big
+      b += big  # the pixel is -1
+  return {**weights, "l1.weight": w, "l1.bias": b}
+
+def test_the_exporter_refuses_a_scheme_that_loses_accuracy(mnist_dir, tmp_path):
+  """int4 forced, the gate on, on weights that read digits as the shipped MLP does but cannot be rounded per group:
+  the export stops with one line naming the model, the scheme and the drop, and writes nothing."""
+  from digits.export.weights_choice import gate_digits
+  from digits.models import shipped_weights
+  weights = {k: v.numpy() for k, v in nn.state.safe_load(str(shipped_weights("mlp"))).items()}
+  blank = np.all(np.concatenate([images.reshape(-1, 784) for images, _ in gate_digits(5000).values()]) == 0, axis=0)
+  (tmp_path / "mlp.safetensors").write_bytes(safetensors_bytes(unquantizable(weights, blank)))
+  env = {"WEIGHTS_DIR": str(tmp_path), "OUT_DIR": str(tmp_path / "out"), "MNIST_DIR": str(mnist_dir), "WEIGHTS_SCHEME": "int4"}
   r = run_script("export_webgpu.py", env, "mlp")
   last = r.stderr.strip().splitlines()[-1]
   assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr

@@ -81,7 +81,7 @@ function int4Groups(bytes, scales, [rows, half]) {
 }
 
 function decodeTensor(buffer, header, dataStart, name, scheme, source) {
-  const rule = SCHEMES[scheme];
+  const rule = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : null;
   if (!rule) {
     const known = Object.keys(SCHEMES).join(", ");
     throw new Error(`${source}: tensor "${name}" has scheme "${scheme}", which this page cannot decode (it knows ${known})`);
