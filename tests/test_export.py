@@ -15,7 +15,8 @@ def module_value(path, name:str):
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_export_writes_checked_modules_and_weights(exported_site, name):
   site, _, weights_dir, run = exported_site
-  assert re.search(rf"{name}: weights int4 \(no accuracy gate \(WEIGHTS_GATE=0\)\); kernels \(WebGPU and WebAssembly\) (\d+) and \1 to predict, (\d+) and \2 to store a taught drawing, "
+  assert re.search(rf"{name}: weights int4 \(no accuracy gate \(WEIGHTS_GATE=0\)\); "
+                   r"kernels \(WebGPU and WebAssembly\) (\d+) and \1 to predict, (\d+) and \2 to store a taught drawing, "
                    r"(\d+) and \3 for a training step, (\d+) and \4 to explain; largest difference", run.stdout)
   folder = site / name
   trained = {k: v.numpy() for k, v in nn.state.safe_load(str(weights_dir / f"{name}.safetensors")).items()}
