@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
 """Compile trained models into WGSL and WebAssembly kernels and JS modules for the page: python export_webgpu.py [mlp|cnn ...]
 
-Reads WEIGHTS_DIR/<name>.safetensors (default weights/) and writes into OUT_DIR/<name>/ (default Classifier/):
-  <name>.js, <name>.webgpu.safetensors   the prediction on WebGPU (WGSL; the network and the person's memory) and the weights
+Reads WEIGHTS_DIR/<name>.safetensors (default weights/; the shipped models' are in models/) and writes into OUT_DIR/<name>/
+(default Classifier/):
+  <name>.js                              the prediction on WebGPU (WGSL; the network and the person's memory)
+  <name>.weights.safetensors.gz          the weights as the page downloads them, compact (digits/compact_weights.py), in the
+                                         smallest scheme that reads the MNIST validation and pen digits within 0.05 point of
+                                         the float32 weights (digits/export/weights_choice.py: WEIGHTS_SCHEME, WEIGHTS_GATE)
   <name>.cpu.js, <name>.cpu.wasm         the prediction on the CPU (WebAssembly built from tinygrad's C kernels)
   <name>.memory.js, <name>.memory.wasm   the step that keeps a taught drawing in the memory (digits/export/memory.py)
   <name>.train.js, <name>.train.wasm     the fine-tuning step (digits/export/finetune.py), loaded when the person first teaches
   <name>.explain.js, <name>.explain.wasm what the inside-the-model panel shows (digits/export/explain.py), loaded when it opens
   <name>.metrics.json                    how the weights were made (training's WEIGHTS_DIR/<name>.json without its curves)
+                                         and the compact file's sha256, scheme and the gate's accuracies
 and, once for both, OUT_DIR/data/replay.safetensors.gz: the ordinary digits the page mixes into fine-tuning batches, and
 OUT_DIR/data/pendigits-sample.json: the real pen digits that the page's "Try a real digit" button draws.
-Before writing anything, every graph runs through Dawn and through the WebAssembly build and must match tinygrad on the
-CPU: the store step on 6 inputs from an empty memory (outputs and memory), the prediction and explain graphs on 32
-inputs reading that memory (every output), the training step for 5 steps from these weights on fixed batches (losses and all state)."""
+Before writing anything, every graph runs through Dawn and through the WebAssembly build on the weights decoded from the
+compact file and must match tinygrad on the CPU on those same weights: the store step on 6 inputs from an empty memory
+(outputs and memory), the prediction and explain graphs on 32 inputs reading that memory (every output), the training
+step for 5 steps from these weights on fixed batches (losses and all state)."""
 import functools, gzip, hashlib, json, pathlib, sys, time
 import numpy as np
 from tinygrad import nn
 from tinygrad.helpers import Context, getenv
 from digits.data.pendigits import load_pendigits
+from digits.compact_weights import COMPACT_FILE
 from digits.files import safetensors_bytes, write_bytes_atomic, write_text_atomic
 from digits.models import load_model
 from digits.export import finetune, memory
@@ -26,35 +33,49 @@ from digits.export.graph import GraphError, graph_of
 from digits.export.graphs import GRAPHS, TARGETS, WASM_FILES, WASM_SETTINGS
 from digits.export.modules import modules, state_init
 from digits.export.wasm import WasmBuildError, build as build_wasm
+from digits.export.weights_choice import MAX_DROP, SETS, VALIDATION, Choice, choose, read_weights_settings
 
 TRAIN_COMMANDS = {"mlp": "python mnist_mlp.py", "cnn": "python mnist_convnet.py"}
 
-def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path) -> dict:
+def read_record(source:pathlib.Path) -> dict|None:
+  """How the weights were made (training's metrics file beside them), if there is one."""
+  if not (metrics := source.with_suffix(".json")).exists(): return None
+  try: return json.loads(metrics.read_text())
+  except ValueError as e: raise ExportError(f"{metrics}: not a metrics file ({e})") from e
+
+def compact_record(name:str, choice:Choice) -> dict:
+  """What the metrics file says of the weights the page downloads."""
+  return {"file": f"{name}.{COMPACT_FILE}", "sha256": hashlib.sha256(choice.data).hexdigest(), "bytes": len(choice.data),
+          "scheme": choice.scheme, "accuracy": choice.accuracy, "max_drop": MAX_DROP if choice.accuracy else None}
+
+def export(name:str, weights_dir:pathlib.Path, out_dir:pathlib.Path, scheme:str="auto", gate:bool=True) -> dict:
   source = weights_dir / f"{name}.safetensors"
   if not source.exists(): raise ExportError(f"{source} not found: train it first with `{TRAIN_COMMANDS[name]}` (or set WEIGHTS_DIR)")
   start = time.perf_counter()
   with Context(DEV="CPU"): reference = load_model(name, source)
+  record = read_record(source)
   weights = {k: v.numpy() for k, v in nn.state.get_state_dict(reference).items()}
-  graphs = {kind: {t: graph_of(t, functools.partial(builder, name, source), **(WASM_SETTINGS[kind] if t == "wasm" else {})) for t in TARGETS}
+  choice = choose(name, weights, scheme, gate, (record or {}).get("settings", {}).get("validation", VALIDATION))
+  # every graph is captured and checked on the weights the page decodes, as tinygrad runs them
+  decoded = choice.weights
+  graphs = {kind: {t: graph_of(t, functools.partial(builder, name, decoded), **(WASM_SETTINGS[kind] if t == "wasm" else {})) for t in TARGETS}
             for kind, builder in GRAPHS.items()}
   wasm, binaries = {}, {}
   for kind in graphs: wasm[kind], binaries[kind] = build_wasm(graphs[kind]["wasm"])
-  errors = check_graphs(name, source, graphs, wasm, binaries)
+  errors = check_graphs(name, decoded, graphs, wasm, binaries)
   # everything is made (and may still fail) before the first file is written
-  weights_file = safetensors_bytes({k: v.astype("<f4") for k, v in weights.items()})
-  version = hashlib.sha256(weights_file).hexdigest()[:16]
-  state = {**initial_state(name, source), **{k: v.numpy() for k, v in memory.empty_memory(name).items()}}
+  version = hashlib.sha256(choice.data).hexdigest()[:16]
+  state = {**initial_state(name, decoded), **{k: v.numpy() for k, v in memory.empty_memory(name).items()}}
   files = modules(name, source, version, graphs, wasm, state_init(state, set(weights)))
-  if (metrics := source.with_suffix(".json")).exists():  # how these weights were made, without the curves
-    try: record = json.loads(metrics.read_text())
-    except ValueError as e: raise ExportError(f"{metrics}: not a metrics file ({e})") from e
-    files[f"{name}.metrics.json"] = json.dumps({k: v for k, v in record.items() if k != "history"}, indent=1) + "\n"
+  if record is not None:  # how these weights were made, without the curves, and what the page downloads of them
+    record = {**{k: v for k, v in record.items() if k != "history"}, "compact_weights": compact_record(name, choice)}
+    files[f"{name}.metrics.json"] = json.dumps(record, indent=1) + "\n"
   (folder := out_dir / name).mkdir(parents=True, exist_ok=True)
-  write_bytes_atomic(folder / f"{name}.webgpu.safetensors", weights_file)
+  write_bytes_atomic(folder / f"{name}.{COMPACT_FILE}", choice.data)
   for file, text in files.items(): write_text_atomic(folder / file, text)
   for kind, file in WASM_FILES.items(): write_bytes_atomic(folder / f"{name}.{file}", binaries[kind])
   return {"model": name, "kernels": {k: {t: len(g["kernels"]) for t, g in v.items()} for k, v in graphs.items()}, "errors": errors,
-          "seconds": round(time.perf_counter() - start, 1),
+          "seconds": round(time.perf_counter() - start, 1), "scheme": choice.scheme, "accuracy": choice.accuracy,
           "bytes": {f.name: f.stat().st_size for f in sorted(folder.iterdir()) if f.suffix != ".png"}}
 
 def write_replay(out_dir:pathlib.Path) -> pathlib.Path:
@@ -84,13 +105,17 @@ def main(argv:list[str]) -> int:
   aliases = {"mlp": "mlp", "cnn": "cnn", "convnet": "cnn"}
   if bad := [a for a in argv if a not in aliases]: sys.exit(f"error: unknown model '{bad[0]}': expected mlp, cnn or convnet")
   weights_dir, out_dir = pathlib.Path(getenv("WEIGHTS_DIR", "weights")), pathlib.Path(getenv("OUT_DIR", "Classifier"))
+  scheme, gate = read_weights_settings()
   try:
     for name in dict.fromkeys(aliases[a] for a in argv or ["mlp", "cnn"]):
-      r = export(name, weights_dir, out_dir)
+      r = export(name, weights_dir, out_dir, scheme, gate)
       counts = {kind: f"{k['webgpu']} and {k['wasm']}" for kind, k in r["kernels"].items()}
-      print(f"{name}: kernels (WebGPU and WebAssembly) {counts['infer']} to predict, {counts['store']} to store a taught drawing, "
-            f"{counts['train']} for a training step, {counts['explain']} to explain; largest difference from tinygrad on CPU "
-            f"{max(r['errors'].values()):.1e}; {r['seconds']} s -> {out_dir / name}/: " + ", ".join(f"{f} ({n} B)" for f, n in r["bytes"].items()))
+      read = "; ".join(f"{SETS[what]} {a['float32']:.2f}% float32, {a['decoded']:.2f}% decoded" for what, a in r["accuracy"].items()) \
+             if r["accuracy"] else "no accuracy gate (WEIGHTS_GATE=0)"
+      print(f"{name}: weights {r['scheme']} ({read}); kernels (WebGPU and WebAssembly) {counts['infer']} to predict, "
+            f"{counts['store']} to store a taught drawing, {counts['train']} for a training step, {counts['explain']} to explain; "
+            f"largest difference from tinygrad on CPU {max(r['errors'].values()):.1e}; {r['seconds']} s -> {out_dir / name}/: "
+            + ", ".join(f"{f} ({n} B)" for f, n in r["bytes"].items()))
     replay, pens = write_replay(out_dir), write_pen_sample(out_dir)
     print(f"replay sample of MNIST training digits -> {replay} ({replay.stat().st_size} B); pen digits to try -> {pens} ({pens.stat().st_size} B)")
   except (ExportError, GraphError, WasmBuildError, ValueError) as e: sys.exit(f"error: {e}")

@@ -309,7 +309,7 @@ def main() -> int:
     sys.exit(f"error: {missing} not installed: run `npm ci --prefix bench`")
 
   inputs, inputs_note = bench_inputs()
-  weights = {m: read_safetensors(ROOT / "Classifier" / m / f"{m}.webgpu.safetensors") for m in args.models}
+  weights = {m: read_safetensors(ROOT / "models" / f"{m}.safetensors") for m in args.models}
   reference = {m: reference_logits(m, weights[m], inputs) for m in args.models}
   onnx_files = {m: build_onnx(m, weights[m], RESULTS / f"{m}.onnx", inputs) for m in args.models}
 

@@ -1,5 +1,6 @@
 """What the three entry points share (mnist_mlp.py and mnist_convnet.py train, export_webgpu.py compiles), by stage:
   files.py   writing files whole or not at all, safetensors
+  compact_weights.py  the weights as the page downloads them: integers with scales, gzipped, and their decoding
   data/      MNIST, the pen digits, the digits a training run sees
   models.py  the two architectures and their weights files
   training/  settings, augmentation, the training loop, tinygrad's kernel search and CPU threads

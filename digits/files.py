@@ -22,10 +22,10 @@ def save_atomic(path:pathlib.Path, write) -> None:
 def write_bytes_atomic(path:pathlib.Path, data:bytes) -> None: save_atomic(path, lambda p: pathlib.Path(p).write_bytes(data))
 def write_text_atomic(path:pathlib.Path, text:str) -> None: save_atomic(path, lambda p: pathlib.Path(p).write_text(text))
 
-SAFETENSORS_DTYPES = {np.dtype("<f4"): "F32", np.dtype("<i4"): "I32", np.dtype("uint8"): "U8"}
+SAFETENSORS_DTYPES = {np.dtype("<f4"): "F32", np.dtype("<i4"): "I32", np.dtype("uint8"): "U8", np.dtype("int8"): "I8"}
 
-def safetensors_bytes(arrays:dict[str, np.ndarray]) -> bytes:
-  header, offset = {}, 0
+def safetensors_bytes(arrays:dict[str, np.ndarray], metadata:dict[str, str]|None=None) -> bytes:
+  header, offset = ({"__metadata__": metadata} if metadata else {}), 0
   for k, a in arrays.items():
     header[k] = {"dtype": SAFETENSORS_DTYPES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset := offset + a.nbytes]}
   raw = json.dumps(header).encode()

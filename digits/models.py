@@ -1,7 +1,11 @@
 """The two architectures of the project's README, shared by training, export and evaluation, and their weights files."""
 import pathlib
+import numpy as np
 from tinygrad import Tensor, nn
+from digits.compact_weights import decode
 from digits.files import safetensors_bytes, write_bytes_atomic
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 class MLP:
   """784 -> 512 SiLU -> 512 SiLU -> 10 logits."""
@@ -35,16 +39,22 @@ def max_pool_2x2(x:Tensor) -> Tensor:
 
 MODELS = {"mlp": MLP, "cnn": ConvNet}
 
-def load_model(name:str, path) -> MLP|ConvNet:
-  """Builds model `name` and loads its safetensors, refusing any tensor whose name, shape or dtype does not fit."""
+def shipped_weights(name:str) -> pathlib.Path:
+  """The float32 weights of the shipped model `name` (the page downloads them compact, from Classifier/<name>/)."""
+  return ROOT / "models" / f"{name}.safetensors"
+
+def load_model(name:str, source) -> MLP|ConvNet:
+  """Builds model `name` with weights from a safetensors file (float32, or the page's compact file: compact_weights.py)
+  or from {tensor name: float32 array}, refusing any tensor whose name, shape or dtype does not fit."""
   model = MODELS[name]()
-  expected, found = nn.state.get_state_dict(model), nn.state.safe_load(str(path))
+  expected = nn.state.get_state_dict(model)
+  found = source if isinstance(source, dict) else decode(pathlib.Path(source).read_bytes(), source, {k: v.shape for k, v in expected.items()})
   for key, param in expected.items():
-    if key not in found: raise ValueError(f"{path}: tensor '{key}' is missing (expected shape {param.shape})")
-    if found[key].shape != param.shape or found[key].dtype != param.dtype:
-      raise ValueError(f"{path}: tensor '{key}' has shape {found[key].shape} {found[key].dtype}, expected {param.shape} {param.dtype}")
-  if extra := sorted(set(found) - set(expected)): raise ValueError(f"{path}: unexpected tensor '{extra[0]}' for the {name} model")
-  nn.state.load_state_dict(model, found, verbose=False)
+    if key not in found: raise ValueError(f"{source}: tensor '{key}' is missing (expected shape {param.shape})")
+    if found[key].shape != param.shape or found[key].dtype != np.float32:
+      raise ValueError(f"{source}: tensor '{key}' has shape {found[key].shape} {found[key].dtype}, expected {param.shape} float32")
+  if extra := sorted(set(found) - set(expected)): raise ValueError(f"{source}: unexpected tensor '{extra[0]}' for the {name} model")
+  nn.state.load_state_dict(model, {k: Tensor(np.ascontiguousarray(v)) for k, v in found.items()}, verbose=False)
   return model
 
 def save_weights(model, path:pathlib.Path) -> None:

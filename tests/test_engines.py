@@ -295,7 +295,7 @@ def test_export_downloads_the_learned_weights(fresh, tmp_path):
     name, data = page.read_blob_download("#export-personal")
     assert name == expected
     (path := tmp_path / name).write_bytes(data)
-  mine, shipped = (load_model(MODEL, p) for p in (path, ROOT / "Classifier" / MODEL / f"{MODEL}.webgpu.safetensors"))
+  mine, shipped = (load_model(MODEL, p) for p in (path, ROOT / "Classifier" / MODEL / f"{MODEL}.weights.safetensors.gz"))
   from tinygrad import nn
   mine, shipped = nn.state.get_state_dict(mine), nn.state.get_state_dict(shipped)
   assert any(not np.array_equal(mine[k].numpy(), shipped[k].numpy()) for k in shipped), "the download holds the shipped weights"

@@ -4,6 +4,7 @@ import pytest
 from tinygrad import Tensor, nn
 from conftest import run_script
 import export_webgpu
+from digits import compact_weights
 from digits.export import check, finetune, memory, wasm as wasm_kernels
 from digits.export.check import ExportError
 from digits.export.dawn import DawnReplay
@@ -18,12 +19,14 @@ def module_value(path, name:str):
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_export_writes_checked_modules_and_weights(exported_site, name):
   site, _, weights_dir, run = exported_site
-  assert re.search(rf"{name}: kernels \(WebGPU and WebAssembly\) (\d+) and \1 to predict, (\d+) and \2 to store a taught drawing, "
+  assert re.search(rf"{name}: weights int4 \(no accuracy gate \(WEIGHTS_GATE=0\)\); "
+                   r"kernels \(WebGPU and WebAssembly\) (\d+) and \1 to predict, (\d+) and \2 to store a taught drawing, "
                    r"(\d+) and \3 for a training step, (\d+) and \4 to explain; largest difference", run.stdout)
   folder = site / name
-  trained, shipped = nn.state.safe_load(str(weights_dir / f"{name}.safetensors")), nn.state.safe_load(str(folder / f"{name}.webgpu.safetensors"))
-  for k in trained: np.testing.assert_array_equal(shipped[k].numpy(), trained[k].numpy())
-  sizes = {k: v.numel() * 4 for k, v in shipped.items()}
+  trained = {k: v.numpy() for k, v in nn.state.safe_load(str(weights_dir / f"{name}.safetensors")).items()}
+  scheme = json.loads((folder / f"{name}.metrics.json").read_text())["compact_weights"]["scheme"]
+  assert (folder / f"{name}.weights.safetensors.gz").read_bytes() == compact_weights.encode(trained, scheme)
+  sizes = {k: v.size * 4 for k, v in trained.items()}
   memory_state = {"memory.keys": memory.CAPACITY * memory.width(name) * 4, "memory.classes": memory.CAPACITY * 10 * 4}
   for module in (f"{name}.js", f"{name}.cpu.js"):
     graph = module_value(folder / module, "graph")

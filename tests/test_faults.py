@@ -273,9 +273,9 @@ def test_a_lost_gpu_with_no_adapter_afterwards_falls_back_to_the_cpu(browser, si
 
 def test_without_webgpu_the_weights_are_downloaded_once(browser_without_webgpu, site_url):
   page = new_page(browser_without_webgpu, viewport=DESKTOP)
-  weights = requests_for(page, ".webgpu.safetensors")
+  weights = requests_for(page, ".weights.safetensors.gz")
   open_at(page, site_url + "Classifier/?model=cnn", "cpu")
   draw_and_wait(page, SHAPES["7"])
   select_model(page, "mlp")
   wait_settled(page)
-  assert sorted(url.rsplit("/", 1)[1] for url in weights) == ["cnn.webgpu.safetensors", "mlp.webgpu.safetensors"]
+  assert sorted(url.rsplit("/", 1)[1] for url in weights) == ["cnn.weights.safetensors.gz", "mlp.weights.safetensors.gz"]

@@ -28,7 +28,7 @@ def tinygrad_explain(name:str) -> list[dict[str, np.ndarray]]:
   """digits/export/explain.py on the CPU with the shipped weights and an empty memory (the page's before any teaching),
   for each check input, every output flattened."""
   with Context(DEV="CPU"):
-    explain = make_explain(load_model(name, ROOT / "Classifier" / name / f"{name}.webgpu.safetensors"), name, memory.empty_memory(name))
+    explain = make_explain(load_model(name, ROOT / "Classifier" / name / f"{name}.weights.safetensors.gz"), name, memory.empty_memory(name))
     return [{k: v.numpy().reshape(-1) for k, v in explain(Tensor(x.reshape(1, 784))).items()} for x in check_inputs()]
 
 @pytest.fixture(scope="module")

@@ -220,7 +220,7 @@ def test_auto_answers_on_the_cpu_until_webgpu_is_ready_then_shows_the_webgpu_pre
   download of the weights serves both."""
   page = new_page(browser, viewport=DESKTOP)
   page.add_init_script(SLOW_CPU)
-  weights = requests_for(page, f"{DEFAULT_MODEL}.webgpu.safetensors")
+  weights = requests_for(page, f"{DEFAULT_MODEL}.weights.safetensors.gz")
   webgpu_module = HeldRequests(page, f"**/{DEFAULT_MODEL}/{DEFAULT_MODEL}.js")
   page.goto(site_url + "Classifier/")
   wait_ready(page)
@@ -252,7 +252,7 @@ def test_a_webgpu_failure_once_the_cpu_answers_is_shown_and_the_cpu_goes_on(page
 @pytest.mark.parametrize("intent", ["hover", "focus"])
 def test_the_other_model_is_fetched_only_once_the_person_reaches_for_it(browser, site_url, intent):
   page = new_page(browser, viewport=DESKTOP)
-  other_files, other_weights = requests_for(page, f"/Classifier/{OTHER_MODEL}/"), requests_for(page, f"{OTHER_MODEL}.webgpu.safetensors")
+  other_files, other_weights = requests_for(page, f"/Classifier/{OTHER_MODEL}/"), requests_for(page, f"{OTHER_MODEL}.weights.safetensors.gz")
   try:
     page.goto(site_url + "Classifier/")
     wait_ready(page)
@@ -260,8 +260,8 @@ def test_the_other_model_is_fetched_only_once_the_person_reaches_for_it(browser,
     shown = draw_and_wait(page, SHAPES["7"])
     page.wait_for_timeout(1000)  # time enough for a background preload to start, were there one
     assert other_files == []
-    held_weights = HeldRequests(page, f"**/{OTHER_MODEL}/{OTHER_MODEL}.webgpu.safetensors")
-    with page.expect_request(f"**/{OTHER_MODEL}/{OTHER_MODEL}.webgpu.safetensors"):
+    held_weights = HeldRequests(page, f"**/{OTHER_MODEL}/{OTHER_MODEL}.weights.safetensors.gz")
+    with page.expect_request(f"**/{OTHER_MODEL}/{OTHER_MODEL}.weights.safetensors.gz"):
       getattr(page, intent)(f'button[data-model="{OTHER_MODEL}"]')
     page.click(f'button[data-model="{OTHER_MODEL}"]')
     assert (status(page)["state"], prediction(page)["busy"]) == ("loading", "true")  # the weights are still held
@@ -315,7 +315,7 @@ def test_without_webgpu_falls_back_to_cpu_with_the_same_predictions(browser_with
     page.context.close()
 
 def test_missing_weights_are_shown_on_the_page(page, site_url):
-  page.route("**/*.safetensors", lambda route: route.fulfill(status=404, body="not found"))
+  page.route("**/*.weights.safetensors.gz", lambda route: route.fulfill(status=404, body="not found"))
   page.goto(site_url + "Classifier/?backend=bogus")
   page.wait_for_selector('#status[data-state="error"]', timeout=READY_TIMEOUT_MS)
   message = page.inner_text("#error")

@@ -103,7 +103,7 @@ def test_export_is_read_by_load_model(browser, site_url, tmp_path):
   with page.expect_download() as download: page.click("#export-personal")
   assert download.value.suggested_filename == f"{MODEL}-personal.safetensors"
   download.value.save_as(path := tmp_path / download.value.suggested_filename)
-  mine, shipped = (load_model(MODEL, p) for p in (path, ROOT / "Classifier" / MODEL / f"{MODEL}.webgpu.safetensors"))
+  mine, shipped = (load_model(MODEL, p) for p in (path, ROOT / "Classifier" / MODEL / f"{MODEL}.weights.safetensors.gz"))
   x = Tensor(np.random.default_rng(0).uniform(-1, 1, (4, 784)).astype(np.float32))
   assert not np.allclose(mine(x).numpy(), shipped(x).numpy()), "the download holds the shipped weights, not the learned ones"
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from tinygrad import Tensor, nn
 from conftest import ROOT
-from digits.models import load_model, MODELS
+from digits.models import load_model, shipped_weights, MODELS
 from digits.data.mnist import FILES, load_mnist
 import mnist_convnet, mnist_mlp
 from digits.data import pendigits
@@ -17,7 +17,7 @@ SCRIPTS = {"mlp": mnist_mlp, "cnn": mnist_convnet}
 FLOOR = 98.5
 
 def shipped(name:str):
-  return ROOT / "Classifier" / name / f"{name}.webgpu.safetensors"
+  return shipped_weights(name)
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_shipped_weights_fit_the_architecture_and_the_module(name):
@@ -46,4 +46,6 @@ def test_shipped_model_comes_from_the_default_command_and_says_how(name):
   assert metrics["settings"] == {k.lower(): v for k, v in script.DEFAULTS.items()}
   assert metrics["data_sha256"] == {**{f: sha for f, (sha, _) in FILES.items()}, "data/pendigits/pendigits.npz": pendigits.SHA256}
   assert metrics["weights_sha256"] == hashlib.sha256(shipped(name).read_bytes()).hexdigest()
+  compact = ROOT / "Classifier" / name / f"{name}.weights.safetensors.gz"
+  assert metrics["compact_weights"]["sha256"] == hashlib.sha256(compact.read_bytes()).hexdigest()
   assert metrics["test_accuracy"] >= FLOOR and metrics["validation_accuracy"] > 0 and metrics["device"] and metrics["tinygrad"] == "0.14.0"

@@ -39,19 +39,23 @@ PREDICT_ALL = """async (inputs) => {
   return results;
 }"""
 
-def cpu_logits(name, weights_dir, inputs):
-  with Context(DEV="CPU"): return load_model(name, weights_dir / f"{name}.safetensors")(Tensor(inputs)).numpy()
+def page_weights(site, name):
+  """The weights the page loads: the compact file, decoded by load_model as the page decodes it."""
+  return site / name / f"{name}.weights.safetensors.gz"
+
+def cpu_logits(name, site, inputs):
+  with Context(DEV="CPU"): return load_model(name, page_weights(site, name))(Tensor(inputs)).numpy()
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_browser_logits_match_tinygrad(site_page, name):
-  page, _, weights_dir = site_page
+  page, site, _ = site_page
   inputs = check_inputs()
   got = np.array(page.evaluate(RUN, [name, inputs.tolist(), None]))
-  assert error_of(got, cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
+  assert error_of(got, cpu_logits(name, site, inputs)) <= TOLERANCE
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_overlapping_calls_all_get_their_own_logits(site_page, name):
-  page, _, weights_dir = site_page
+  page, site, _ = site_page
   inputs = check_inputs()
   got = np.array(page.evaluate("""async ([name, inputs]) => {
     const device = await (await navigator.gpu.requestAdapter()).requestDevice();
@@ -60,7 +64,7 @@ def test_overlapping_calls_all_get_their_own_logits(site_page, name):
     for (let round = 0; round < 4; round++) all.push(...inputs.map((x) => model(new Float32Array(x))));
     return (await Promise.all(all)).map((r) => Array.from(r));
   }""", [name, inputs.tolist()]))
-  assert error_of(got, np.tile(cpu_logits(name, weights_dir, inputs), (4, 1))) <= TOLERANCE
+  assert error_of(got, np.tile(cpu_logits(name, site, inputs), (4, 1))) <= TOLERANCE
 
 def safetensors_bytes(header:dict, data:bytes) -> bytes:
   raw = json.dumps(header).encode()
@@ -78,8 +82,8 @@ def corruptions(good:bytes) -> dict:
           "not_json.safetensors": (struct.pack("<Q", 4) + b"{{{{" + data, "not valid JSON")}
 
 def test_corrupt_weight_files_are_rejected_with_the_problem_named(site_page):
-  page, site, _ = site_page
-  good = (site / "cnn" / "cnn.webgpu.safetensors").read_bytes()
+  page, site, weights_dir = site_page
+  good = (weights_dir / "cnn.safetensors").read_bytes()  # the loader reads a float32 file too
   cases = {**corruptions(good), "absent.safetensors": (None, "HTTP 404")}
   for filename, (content, _) in cases.items():
     if content is not None: (site / "cnn" / filename).write_bytes(content)
@@ -100,20 +104,20 @@ CLASSIFY = """async ([name, backend, inputs]) => {
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_cpu_fallback_gives_the_webgpu_logits(site_page, name):
-  page, _, weights_dir = site_page
+  page, site, _ = site_page
   inputs = check_inputs()
   (gpu_backend, gpu), (cpu_backend, cpu) = [page.evaluate(CLASSIFY, [name, b, inputs.tolist()]) for b in ("webgpu", "cpu")]
   assert (gpu_backend, cpu_backend) == ("webgpu", "cpu")
   assert error_of(np.array(cpu), np.array(gpu)) <= TOLERANCE
-  assert error_of(np.array(cpu), cpu_logits(name, weights_dir, inputs)) <= TOLERANCE
+  assert error_of(np.array(cpu), cpu_logits(name, site, inputs)) <= TOLERANCE
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_auto_answers_on_the_cpu_then_on_webgpu_from_one_download(site_page, name):
   """The model's WebGPU module is held back, so the classifier must start on the CPU; once it is let through, the
   classifier moves to WebGPU and says so. Both backends give tinygrad's logits, and the weights are fetched once."""
-  page, _, weights_dir = site_page
+  page, site, _ = site_page
   inputs = check_inputs()
-  weights = requests_for(page, f"{name}.webgpu.safetensors")
+  weights = requests_for(page, f"{name}.weights.safetensors.gz")
   webgpu_module = HeldRequests(page, f"**/{name}/{name}.js")
   started = page.evaluate("""async (name) => {
     const { loadClassifier } = await import("./js/classifier.js");
@@ -126,13 +130,13 @@ def test_auto_answers_on_the_cpu_then_on_webgpu_from_one_download(site_page, nam
   page.evaluate(ON_WEBGPU)
   assert page.evaluate("[model.backend, model.pendingBackend, model.notice, model.device !== null]") == ["webgpu", None, None, True]
   on_gpu = np.array(page.evaluate(PREDICT_ALL, inputs.tolist()))
-  expected = cpu_logits(name, weights_dir, inputs)
+  expected = cpu_logits(name, site, inputs)
   assert error_of(on_cpu, expected) <= TOLERANCE and error_of(on_gpu, expected) <= TOLERANCE
   assert len(weights) == 1, weights
 
 @pytest.mark.parametrize("backend", ["webgpu", "auto"])
 def test_a_lost_device_is_replaced_and_work_goes_on(site_page, backend):
-  page, _, weights_dir = site_page
+  page, site, _ = site_page
   x = check_inputs()[:2]
   page.evaluate("""async (backend) => {
     const { loadClassifier } = await import("./js/classifier.js");
@@ -148,7 +152,7 @@ def test_a_lost_device_is_replaced_and_work_goes_on(site_page, backend):
     return [before, after, model.device !== lost];
   }""", x.tolist())
   assert replaced and error_of(np.array(after), np.array(before)) <= TOLERANCE
-  assert error_of(np.array([after]), cpu_logits("cnn", weights_dir, x[:1])) <= TOLERANCE
+  assert error_of(np.array([after]), cpu_logits("cnn", site, x[:1])) <= TOLERANCE
 
 RECALL_WITH_MEMORY = """async ([name, backend, examples, inputs]) => {
   const { loadClassifier } = await import("./js/classifier.js");
@@ -168,10 +172,10 @@ RECALL_WITH_MEMORY = """async ([name, backend, examples, inputs]) => {
 def test_the_memory_stored_and_read_in_the_browser_gives_tinygrads_outputs(site_page, name, backend):
   """The exporter's store check, through the page's own code: the examples held one per slot by model_memory.js (the
   rows tinygrad's check writes), then every output of the prediction graph for each check input."""
-  page, _, weights_dir = site_page
+  page, site, _ = site_page
   examples = [{"x": e["x"].reshape(-1).tolist(), "y": int(e["y"][0])} for e in stored_examples(name)]
   got_backend, held, got = page.evaluate(RECALL_WITH_MEMORY, [name, backend, examples, check_inputs().tolist()])
-  weights = weights_dir / f"{name}.safetensors"
+  weights = page_weights(site, name)
   expected, _ = reference_reads(name, weights, reference_memory(name, weights)[1])
   assert (got_backend, held) == (backend, len(examples))
   errors = {f"'{k}' of check input {i}": error_of(np.array(g[k]).reshape(-1), e[k].reshape(-1))

@@ -12,7 +12,7 @@
 /** @typedef {"F32" | "I32" | "U32"} Dtype  a tensor's element type, as safetensors names it */
 /** @typedef {Float32Array | Int32Array | Uint32Array} TypedArray */
 /** @typedef {Record<string, TypedArray>} Tensors  named tensors: a graph's inputs or outputs */
-/** @typedef {Record<string, Float32Array>} Weights  a model's state by tensor name, as in its safetensors file */
+/** @typedef {Record<string, Float32Array>} Weights  a model's state by tensor name, as in its safetensors file (decoded) */
 
 /**
  * One of a graph's inputs or outputs: the buffer of that name, seen as a tensor.
@@ -99,15 +99,15 @@
  */
 
 /**
- * <model>/<model>.js: the model on WebGPU; load(device, url of the weights = the shipped file).
+ * <model>/<model>.js: the model on WebGPU; load(device, url of the weights = the shipped compact file; a float32 one too).
  * @typedef {object} WebgpuModelModule
- * @property {string} weightsVersion  export_webgpu.py's hash of the shipped weights
+ * @property {string} weightsVersion  export_webgpu.py's hash of the shipped (compact) weights file
  * @property {WebgpuGraph} graph
  * @property {(device: GPUDevice, url?: string | URL) => Promise<Model>} load
  */
 
 /**
- * <model>/<model>.cpu.js: the same model on the CPU, in WebAssembly; load(url of the weights = the shipped file).
+ * <model>/<model>.cpu.js: the same model on the CPU, in WebAssembly; load(url of the weights = the shipped compact file).
  * @typedef {object} CpuModelModule
  * @property {string} weightsVersion
  * @property {WasmGraph} graph

@@ -35,7 +35,7 @@ const FILES = {
   explain: ".explain.js",
   memory: ".memory.js",
   train: ".train.js",
-  weights: ".webgpu.safetensors",
+  weights: ".weights.safetensors.gz",
 };
 const SITE = new URL("../", import.meta.url);
 

@@ -2,7 +2,7 @@
 // Runs graphs exported by export_webgpu.py on the CPU: tinygrad's own kernels compiled to WebAssembly (SIMD). A session
 // is one WebAssembly memory holding a model's state by name; each graph added to it is a module that imports that
 // memory, so inference and training read and write the same weights. Works in a page and in a worker.
-import { fetchBytes, parseSafetensors } from "./safetensors.js";
+import { fetchBytes, fetchWeights, pickWeights } from "./safetensors.js";
 import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "./graph_io.js";
 
 /** @typedef {import("./contracts.js").Dtype} Dtype */
@@ -119,7 +119,7 @@ export class WasmSession {
 export async function loadWasmModel(url, graph, module) {
   const session = new WasmSession(graph.stack), compiling = compileModule(module);
   compiling.catch(() => {});  // its failure is reported below, after the weights'
-  const weights = parseSafetensors(await fetchBytes(url), weightSizes(graph), url);
+  const weights = pickWeights(await fetchWeights(url), weightSizes(graph), url);
   session.writeState({ ...weights, ...initialState(graph) });
   await session.addGraph("infer", graph, await compiling);
   return modelFunction(session, graph, weights);

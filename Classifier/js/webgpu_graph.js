@@ -3,7 +3,7 @@
 // moments once it trains) in GPU buffers by name; every graph added to it (inference, training, ...) reads and writes
 // that same state. Each graph's GPU objects are made once; a run is one upload per input, one command buffer with
 // every kernel and, when its outputs are wanted, one readback.
-import { fetchBytes, parseSafetensors } from "./safetensors.js";
+import { fetchWeights, pickWeights } from "./safetensors.js";
 import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "./graph_io.js";
 
 /** @typedef {import("./contracts.js").Model} Model */
@@ -218,7 +218,7 @@ export async function loadWebgpuModel(device, url, graph) {
   // the shaders compile while the weights download
   const compiling = compileKernels(device, graph.kernels);
   compiling.catch(() => {});  // its failure is reported below, after the weights'
-  const weights = parseSafetensors(await fetchBytes(url), weightSizes(graph), url);
+  const weights = pickWeights(await fetchWeights(url), weightSizes(graph), url);
   session.writeState({ ...weights, ...initialState(graph) });
   await session.addGraph("infer", graph, compiling);
   return modelFunction(session, graph, weights);

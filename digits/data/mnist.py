@@ -1,5 +1,5 @@
 """MNIST as uint8 numpy arrays: read from MNIST_DIR, or downloaded once into a user cache dir, and verified on every load."""
-import gzip, hashlib, http.client, io, math, os, pathlib, struct, sys, tarfile, time, urllib.error, urllib.request, zlib
+import functools, gzip, hashlib, http.client, io, math, os, pathlib, struct, sys, tarfile, time, urllib.error, urllib.request, zlib
 import numpy as np
 from tinygrad.helpers import getenv
 from digits.files import write_bytes_atomic
@@ -127,3 +127,8 @@ def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
   else: paths, fix = cached_files(), FIX_CACHE
   X_train, Y_train, X_test, Y_test = (read(path, fix) for path in paths)
   return X_train, Y_train, X_test, Y_test
+
+@functools.cache
+def mnist_once() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+  """load_mnist(), read and verified once per process: for the exporter, whose checks, weights gate and replay sample all read it."""
+  return load_mnist()

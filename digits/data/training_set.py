@@ -72,10 +72,14 @@ def rendered_pendigits(seed:int=RENDER_SEED, variation:Variation=Variation(), co
   write_bytes_atomic(path, buffer.getvalue())  # whole or not at all: another run may read it meanwhile
   return images, labels, writers
 
+def validation_split(count:int, validation:int) -> tuple[np.ndarray, np.ndarray]:
+  """The indices of MNIST's `count` training digits held out for validation, and the rest (sorted): a fixed random split."""
+  order = np.random.default_rng(VALIDATION_SEED).permutation(count)
+  return order[:validation], np.sort(order[validation:])
+
 def training_data(validation:int, pen_writers:str, pen_repeat:int, variation:Variation=Variation(), seed:int=0) -> TrainingData:
   X, Y, X_test, Y_test = load_mnist()
-  order = np.random.default_rng(VALIDATION_SEED).permutation(len(X))
-  val, train = order[:validation], np.sort(order[validation:])
+  val, train = validation_split(len(X), validation)
   X_train, Y_train = X[train], Y[train]
   checksums = {name: sha for name, (sha, _) in FILES.items()}
   summary = f"{len(train):,} MNIST training digits"

@@ -5,7 +5,7 @@ import pathlib
 import numpy as np
 from tinygrad import Tensor
 from tinygrad.helpers import Context
-from digits.data.mnist import load_mnist
+from digits.data.mnist import mnist_once as mnist
 from digits.models import load_model
 from digits.export import finetune, memory
 from digits.export.dawn import DawnReplay
@@ -23,23 +23,23 @@ class ExportError(Exception): pass
 
 def check_inputs() -> np.ndarray:
   """16 real MNIST test digits, 8 of them inverted, and 8 of uniform noise, all in the model's -1..1 range."""
-  digits = load_mnist()[2][:16].reshape(-1, 784).astype(np.float32) / 127.5 - 1
+  digits = mnist()[2][:16].reshape(-1, 784).astype(np.float32) / 127.5 - 1
   noise = np.random.default_rng(0).uniform(-1, 1, (8, 784)).astype(np.float32)
   return np.concatenate([digits, -digits[:8], noise])
 
 def check_batches(batch:int) -> list[dict[str, np.ndarray]]:
   """CHECK_STEPS fixed training batches: MNIST test digits after the check inputs' ones, their labels, and warps."""
-  _, _, images, labels = load_mnist()
+  _, _, images, labels = mnist()
   rng, first = np.random.default_rng(1), 16
   return [{"x": images[first + i * batch:first + (i + 1) * batch].reshape(-1, 784).astype(np.float32) / 127.5 - 1,
            "y": labels[first + i * batch:first + (i + 1) * batch].astype(np.int32),
            "noise": rng.uniform(-1, 1, (batch, finetune.NOISE)).astype(np.float32)} for i in range(CHECK_STEPS)]
 
-def initial_state(name:str, source:pathlib.Path) -> dict[str, np.ndarray]:
+def initial_state(name:str, source:pathlib.Path|dict) -> dict[str, np.ndarray]:
   """The training state before the first step, on the CPU: the weights, zero moments, Adam's step products at 1."""
   with Context(DEV="CPU"): return {k: v.numpy() for k, v in training(name, source)[2].items()}
 
-def reference_steps(name:str, source:pathlib.Path, batches:list) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+def reference_steps(name:str, source:pathlib.Path|dict, batches:list) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
   """tinygrad's own training step on the CPU: the losses of `batches`, then the state."""
   with Context(DEV="CPU"):
     step, _, state = training(name, source)
@@ -53,7 +53,7 @@ def stored_examples(name:str) -> list[dict[str, np.ndarray]]:
   return [{"x": x.reshape(1, 784), "y": np.array([i * 3 % 10], np.int32), "row": np.array([i * copies], np.int32)}
           for i, x in enumerate(check_inputs()[:6])]
 
-def reference_memory(name:str, source:pathlib.Path) -> tuple[list[dict], dict[str, np.ndarray]]:
+def reference_memory(name:str, source:pathlib.Path|dict) -> tuple[list[dict], dict[str, np.ndarray]]:
   """tinygrad's own store steps on the CPU: the outputs of each stored example, then the memory."""
   with Context(DEV="CPU"):
     mem = memory.empty_memory(name)
@@ -61,7 +61,7 @@ def reference_memory(name:str, source:pathlib.Path) -> tuple[list[dict], dict[st
     outputs = [{k: v.numpy() for k, v in store(*[Tensor(e[k]) for k in ("x", "y", "row")]).items()} for e in stored_examples(name)]
     return outputs, {k: v.numpy() for k, v in mem.items()}
 
-def reference_reads(name:str, source:pathlib.Path, filled:dict[str, np.ndarray]) -> tuple[list[dict], list[dict]]:
+def reference_reads(name:str, source:pathlib.Path|dict, filled:dict[str, np.ndarray]) -> tuple[list[dict], list[dict]]:
   """tinygrad's prediction and explain graphs on the CPU for each check input, reading the filled memory."""
   with Context(DEV="CPU"):
     model, mem = load_model(name, source), {k: Tensor(v).contiguous().realize() for k, v in filled.items()}
@@ -81,7 +81,7 @@ def check_runs(name:str, replay, what:str, runs:list[dict], expected:list[dict],
                       f"{errors[worst]:.2e} (> {TOLERANCE}, relative beyond +-1); nothing written")
   return errors[worst]
 
-def check_graphs(name:str, source:pathlib.Path, graphs:dict, wasm:dict, binaries:dict) -> dict[str, float]:
+def check_graphs(name:str, source:pathlib.Path|dict, graphs:dict, wasm:dict, binaries:dict) -> dict[str, float]:
   """Each graph on each target against tinygrad on the CPU: {"<kind> <target>": largest difference}; raises beyond TOLERANCE.
   The prediction and explain graphs read a memory filled by the store steps; the store graph fills an empty one."""
   trainable, batches = initial_state(name, source), check_batches(finetune.RECIPES[name]["batch"])

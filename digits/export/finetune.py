@@ -7,7 +7,7 @@ import math
 import numpy as np
 from tinygrad import Tensor, nn
 from tinygrad.helpers import Context
-from digits.data.mnist import load_mnist
+from digits.data.mnist import mnist_once
 from digits.training.augment import to_model_range, warp
 
 # Per model: batch: images per step, of which `personal` are the person's examples (drawn with replacement; the newest
@@ -52,6 +52,6 @@ def inputs(batch:int) -> dict[str, Tensor]:
 
 def replay_sample(size:int, seed:int=0) -> tuple[np.ndarray, np.ndarray]:
   """The ordinary digits the page mixes into each batch: `size` MNIST training images (uint8 (size,784)) and labels."""
-  X, Y, _, _ = load_mnist()
+  X, Y, _, _ = mnist_once()
   pick = np.random.default_rng(seed).choice(len(X), size, replace=False)
   return X[pick].reshape(-1, 784), Y[pick]

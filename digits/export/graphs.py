@@ -15,21 +15,21 @@ WASM_FILES = {"infer": "cpu.wasm", "train": "train.wasm", "explain": "explain.wa
 
 def example_x() -> Tensor: return Tensor.zeros(1, 784).contiguous().realize()
 
-def inference(name:str, source:pathlib.Path):
+def inference(name:str, source:pathlib.Path|dict):
   """The prediction: the network and the person's memory (memory.py)."""
   model, mem = load_model(name, source), memory.empty_memory(name)
   return memory.make_predict(model, name, mem), {"x": example_x()}, {**nn.state.get_state_dict(model), **mem}
 
-def training(name:str, source:pathlib.Path):
+def training(name:str, source:pathlib.Path|dict):
   model, recipe = load_model(name, source), finetune.RECIPES[name]
   opt = finetune.make_optimizer(model, recipe)
   return finetune.make_step(model, opt, recipe), finetune.inputs(recipe["batch"]), finetune.training_state(model, opt)
 
-def explaining(name:str, source:pathlib.Path):
+def explaining(name:str, source:pathlib.Path|dict):
   model, mem = load_model(name, source), memory.empty_memory(name)
   return make_explain(model, name, mem), {"x": example_x()}, {**nn.state.get_state_dict(model), **mem}
 
-def storing(name:str, source:pathlib.Path):
+def storing(name:str, source:pathlib.Path|dict):
   """The step that puts a taught drawing into the memory."""
   model, mem = load_model(name, source), memory.empty_memory(name)
   index = lambda: Tensor.zeros(1, dtype=dtypes.int32).contiguous().realize()

@@ -1,6 +1,7 @@
 """The JS modules export_webgpu.py writes beside each model's weights: the graphs as data, for the page's runtimes."""
 import json, pathlib
 import numpy as np
+from digits.compact_weights import COMPACT_FILE
 from digits.export import finetune, memory
 from digits.export.check import ExportError
 
@@ -30,7 +31,7 @@ def modules(name:str, source:pathlib.Path, version:str, graphs:dict, wasm:dict, 
   graphs = {kind: {t: with_state_init(g, spec) for t, g in targets.items()} for kind, targets in graphs.items()}
   wasm = {kind: with_state_init(g, spec) for kind, g in wasm.items()}
   settings = {"capacity": memory.CAPACITY, "exact": memory.EXACT, **memory.SETTINGS[name]}
-  weights = f'new URL("{name}.webgpu.safetensors", import.meta.url)'
+  weights = f'new URL("{name}.{COMPACT_FILE}", import.meta.url)'
   return {
     f"{name}.js": header(source) + 'import { loadWebgpuModel } from "../js/webgpu_graph.js";\n\n'
       f'export const weightsVersion = "{version}";\nexport const graph = {dump(graphs["infer"]["webgpu"])};\n\n'
