@@ -173,7 +173,8 @@ class PlaywrightPage(Page):
 
   def __init__(self, browser, workdir:pathlib.Path, name:str, width:int, height:int, scale:float=1):
     self.name, self._downloads = name, workdir / "downloads"
-    self._context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale, accept_downloads=True)
+    self._context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale, accept_downloads=True,
+                                         bypass_csp=True)  # axe is injected
     self._page = self._context.new_page()
     self._errors = []
     self._page.on("console", lambda message: message.type == "error" and self._errors.append(message.text))

@@ -52,7 +52,7 @@ def ink_at(page, x, y) -> int:
   }""", [x, y])
 
 def new_page(browser, **context_options):
-  context = browser.new_context(**context_options)
+  context = browser.new_context(**{"service_workers": "block", **context_options})  # for page.route: tests/test_offline.py tests the worker
   page = context.new_page()
   page.console_errors = []
   page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))

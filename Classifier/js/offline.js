@@ -13,7 +13,7 @@ export function keepOffline(notify) {
   if (!("serviceWorker" in navigator)) return;
   if (takeFlag()) notify("This page was updated to its new version.");
   navigator.serviceWorker.register(WORKER_URL, { updateViaCache: "none" })
-    .then((registration) => watch(registration, notify), () => {});
+    .then((registration) => registration && watch(registration, notify), () => {});  // undefined where an automation blocks workers
 }
 
 /** @param {ServiceWorkerRegistration} registration @param {(text: string) => void} notify */
@@ -23,6 +23,7 @@ function watch(registration, notify) {
   container.addEventListener("message", ({ data }) => { if (data?.type === "not-alone") ready(); });
   // a version that waited for this visit takes over now, before the person starts: this page loads again in it
   if (registration.waiting && container.controller) return takeOver(registration.waiting);
+  if (container.controller) registration.update().catch(() => {});  // the version checked over the network; offline, not
   registration.addEventListener("updatefound", () => {
     const worker = registration.installing;
     worker?.addEventListener("statechange", () => { if (worker.state === "installed" && container.controller) ready(); });
