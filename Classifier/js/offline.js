@@ -24,10 +24,10 @@ function watch(registration, notify) {
   // a version that waited for this visit takes over now, before the person starts: this page loads again in it
   if (registration.waiting && container.controller) return takeOver(registration.waiting);
   if (container.controller) registration.update().catch(() => {});  // the version checked over the network; offline, not
-  registration.addEventListener("updatefound", () => {
-    const worker = registration.installing;
-    worker?.addEventListener("statechange", () => { if (worker.state === "installed" && container.controller) ready(); });
-  });
+  /** @param {ServiceWorker | null} worker */
+  const follow = (worker) => worker?.addEventListener("statechange", () => { if (worker.state === "installed" && container.controller) ready(); });
+  follow(registration.installing);  // an update the browser's own check found as the page opened
+  registration.addEventListener("updatefound", () => follow(registration.installing));
   whenAnswered(() => {
     // @ts-ignore: navigator.connection is not in every engine, nor in TypeScript's DOM types
     if (navigator.connection?.saveData) return;
