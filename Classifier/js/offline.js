@@ -21,6 +21,7 @@ function watch(registration, notify) {
   const container = navigator.serviceWorker;
   const ready = () => notify("A new version of this page is ready: it opens when this page is next opened alone.");
   container.addEventListener("message", ({ data }) => { if (data?.type === "not-alone") ready(); });
+  container.startMessages();
   // a version that waited for this visit takes over now, before the person starts: this page loads again in it
   if (registration.waiting && container.controller) return takeOver(registration.waiting);
   if (container.controller) registration.update().catch(() => {});  // the version checked over the network; offline, not
