@@ -89,8 +89,9 @@ self.addEventListener("message", (event) => {
 // is listed a moment after its successor asks, so the others are given that moment to go.
 async function takeOver(asking) {
   for (let tries = 0; tries < 20; tries++) {
-    const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-    if (!pages.some((page) => page.id !== asking?.id && listed(page.url) === "index.html")) return self.skipWaiting();
+    const pages = (await self.clients.matchAll({ type: "window", includeUncontrolled: true })).filter((page) => listed(page.url) === "index.html");
+    const others = asking ? pages.filter((page) => page.id !== asking.id) : pages.slice(1);
+    if (others.length === 0) return self.skipWaiting();
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   asking?.postMessage({ type: "not-alone" });

@@ -42,7 +42,9 @@ function takeOver(waiting) {
     setFlag();
     location.reload();
   }, { once: true });
-  waiting.postMessage({ type: "take-over" });
+  // once loaded: a page still loading may not yet be among the worker's clients, nor the one it replaces gone
+  if (document.readyState === "complete") waiting.postMessage({ type: "take-over" });
+  else window.addEventListener("load", () => waiting.postMessage({ type: "take-over" }), { once: true });
 }
 
 /** @param {() => void} then */
