@@ -5,13 +5,15 @@
 // - first install: nothing is fetched ahead; the files the page asks for are kept as they come, and the rest once the
 //   page says its first answer is shown ("keep-all"; the page does not say it when the connection asks to save data);
 // - a new version (the browser's update check sees a changed site-files.js): installed only once its cache is whole
-//   (unchanged files copied from the old cache), then waits; the pages open keep the old version and its files, and
-//   a page that opens alone asks it to take over ("take-over") and loads again.
+//   (unchanged files copied from the old cache), then waits while any page of the old version is open (a reload keeps
+//   it: the reloading page is still open), those pages keeping the old version's files; the first page of the new
+//   version is told so ("updated?").
 importScripts("site-files.js");
 
 const { version, files } = self.SITE_FILES;
 const PREFIX = `digit-classifier ${self.registration.scope} `;
 const CACHE = PREFIX + version;
+const UPDATED_KEY = new URL("?updated", self.registration.scope).href;  // in CACHE while no page has said this version is new
 
 /** The file of the list `url` names, or null: the scope's folder is the page (index.html). */
 function listed(url) {
@@ -57,8 +59,9 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
-    const names = await caches.keys();
-    await Promise.all(names.filter((name) => name.startsWith(PREFIX) && name !== CACHE).map((name) => caches.delete(name)));
+    const older = (await caches.keys()).filter((name) => name.startsWith(PREFIX) && name !== CACHE);
+    await Promise.all(older.map((name) => caches.delete(name)));
+    if (older.length > 0) await (await caches.open(CACHE)).put(UPDATED_KEY, new Response(""));  // for the next page to say
     await self.clients.claim();
   })());
 });
@@ -82,17 +85,10 @@ self.addEventListener("fetch", (event) => {
 self.addEventListener("message", (event) => {
   const { type } = event.data ?? {};
   if (type === "keep-all") event.waitUntil(caches.open(CACHE).then(fill).catch(() => {}));
-  if (type === "take-over") event.waitUntil(takeOver(event.source));
+  if (type === "updated?") event.waitUntil(tellUpdated(event.ports[0]));
 });
 
-// Only when the page asking is the site's one page open: any other keeps its version's files. A page being reloaded
-// is listed a moment after its successor asks, so the others are given that moment to go.
-async function takeOver(asking) {
-  for (let tries = 0; tries < 20; tries++) {
-    const pages = (await self.clients.matchAll({ type: "window", includeUncontrolled: true })).filter((page) => listed(page.url) === "index.html");
-    const others = asking ? pages.filter((page) => page.id !== asking.id) : pages.slice(1);
-    if (others.length === 0) return self.skipWaiting();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  asking?.postMessage({ type: "not-alone" });
+async function tellUpdated(port) {
+  const cache = await caches.open(CACHE);
+  port.postMessage({ updated: await cache.delete(UPDATED_KEY) });
 }
