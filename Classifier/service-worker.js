@@ -5,7 +5,7 @@
 // - first install: nothing is fetched ahead; the files the page asks for are kept as they come, and the rest once the
 //   page says its first answer is shown ("keep-all"; the page does not say it when the connection asks to save data);
 // - a new version (the browser's update check sees a changed site-files.js): installed only once its cache is whole
-//   (unchanged files copied from the old cache), then waits while any page of the old version is open (a reload keeps
+//   (unchanged files copied from the old cache; when saving data, whole of what the old one kept), then waits while any page of the old version is open (a reload keeps
 //   it: the reloading page is still open), those pages keeping the old version's files; the first page of the new
 //   version is told so ("updated?").
 importScripts("site-files.js");
@@ -47,14 +47,29 @@ async function fetchInto(cache, path) {
   }
 }
 
-async function fill(cache) {
+// The listed files not yet in `cache`; of them, only those in `among` (URLs) where it is given.
+async function fill(cache, among = null) {
   const kept = new Set((await cache.keys()).map((request) => request.url));
-  await Promise.all(Object.keys(files).filter((path) => !kept.has(keyOf(path))).map((path) => fetchInto(cache, path)));
+  const wanted = Object.keys(files).map(keyOf).filter((url) => !kept.has(url) && (among === null || among.has(url)));
+  await Promise.all(wanted.map((url) => fetchInto(cache, url.slice(self.registration.scope.length))));
+}
+
+// The URLs that older versions of the site here keep: on a connection that asks to save data, an update fetches only
+// the files the person used before (the others come from the network, of the new version, when asked for).
+async function keptBefore() {
+  const older = (await caches.keys()).filter((name) => name.startsWith(PREFIX) && name !== CACHE);
+  const keys = await Promise.all(older.map(async (name) => (await caches.open(name)).keys()));
+  return new Set(keys.flat().map((request) => request.url));
+}
+
+async function installUpdate() {
+  const cache = await caches.open(CACHE);
+  await fill(cache, self.navigator.connection?.saveData ? await keptBefore() : null);
 }
 
 self.addEventListener("install", (event) => {
   // An update waits whole; the first version takes the page at once (the page it came with is this version).
-  event.waitUntil(self.registration.active ? caches.open(CACHE).then(fill) : self.skipWaiting());
+  event.waitUntil(self.registration.active ? installUpdate() : self.skipWaiting());
 });
 
 self.addEventListener("activate", (event) => {
