@@ -14,7 +14,8 @@ Reads WEIGHTS_DIR/<name>.safetensors (default weights/; the shipped models' are 
   <name>.metrics.json                    how the weights were made (training's WEIGHTS_DIR/<name>.json without its curves)
                                          and the compact file's sha256, scheme and the gate's accuracies
 and, once for both, OUT_DIR/data/replay.safetensors.gz: the ordinary digits the page mixes into fine-tuning batches, and
-OUT_DIR/data/pendigits-sample.json: the real pen digits that the page's "Try a real digit" button draws.
+OUT_DIR/data/pendigits-sample.json: the real pen digits that the page's "Try a real digit" button draws; last, where
+OUT_DIR holds the page (index.html), OUT_DIR/site-files.js: the service worker's list (digits/export/site_files.py).
 Before writing anything, every graph runs through Dawn and through the WebAssembly build on the weights decoded from the
 compact file and must match tinygrad on the CPU on those same weights: the store step on 6 inputs from an empty memory
 (outputs and memory), the prediction and explain graphs on 32 inputs reading that memory (every output), the training
@@ -32,6 +33,7 @@ from digits.export.check import ExportError, check_graphs, initial_state
 from digits.export.graph import GraphError, graph_of
 from digits.export.graphs import GRAPHS, TARGETS, WASM_FILES, WASM_SETTINGS
 from digits.export.modules import modules, state_init
+from digits.export.site_files import write_site_list
 from digits.export.wasm import WasmBuildError, build as build_wasm
 from digits.export.weights_choice import MAX_DROP, SETS, VALIDATION, Choice, choose, read_weights_settings
 
@@ -118,6 +120,9 @@ def main(argv:list[str]) -> int:
             + ", ".join(f"{f} ({n} B)" for f, n in r["bytes"].items()))
     replay, pens = write_replay(out_dir), write_pen_sample(out_dir)
     print(f"replay sample of MNIST training digits -> {replay} ({replay.stat().st_size} B); pen digits to try -> {pens} ({pens.stat().st_size} B)")
+    if (out_dir / "index.html").is_file():  # the service worker's list of the site's files, which changed
+      listed, listing = write_site_list(out_dir)
+      print(f"{len(listing['files'])} files the page can request, version {listing['version']} -> {listed}")
   except (ExportError, GraphError, WasmBuildError, ValueError) as e: sys.exit(f"error: {e}")
   return 0
 

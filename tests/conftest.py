@@ -76,7 +76,7 @@ def closes_its_browser_contexts():
 
 @pytest.fixture
 def page(browser):
-  context = browser.new_context()
+  context = browser.new_context(service_workers="block")  # page.route does not see what a service worker fetches
   p = context.new_page()
   p.console_errors = []
   p.on("console", lambda msg: msg.type == "error" and p.console_errors.append(msg.text))

@@ -173,7 +173,8 @@ class PlaywrightPage(Page):
 
   def __init__(self, browser, workdir:pathlib.Path, name:str, width:int, height:int, scale:float=1):
     self.name, self._downloads = name, workdir / "downloads"
-    self._context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale, accept_downloads=True)
+    self._context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale, accept_downloads=True,
+                                         bypass_csp=True)  # axe is injected
     self._page = self._context.new_page()
     self._errors = []
     self._page.on("console", lambda message: message.type == "error" and self._errors.append(message.text))
@@ -332,14 +333,16 @@ class Xvfb:
       self._process.kill()
       self._process.wait()
 
-# evaluate() in WebKit: the function applied in the page, its promise awaited, an exception given back as text.
-_APPLY_ASYNC = """const [source, arg, done] = arguments;
-Promise.resolve().then(() => (0, eval)(`(${source})`)(arg)).then(
+# evaluate() in WebKit: the function (its source in place of __SOURCE__: written into the script WebDriver runs, not
+# eval'd in the page, whose Content-Security-Policy refuses eval) applied in the page, its promise awaited, an
+# exception given back as text.
+_APPLY_ASYNC = """const [arg, done] = arguments;
+Promise.resolve().then(() => (__SOURCE__)(arg)).then(
   (value) => done({value: value === undefined ? null : value}),
   (error) => done({error: String(error && error.stack ? `${error}\\n${error.stack}` : error)}));"""
 # wait_for() in WebKit: polls in the page every 50 ms, for up to `ms`; true once the function returned something truthy.
-_POLL_ASYNC = """const [source, arg, ms, done] = arguments;
-const test = (0, eval)(`(${source})`), until = performance.now() + ms;
+_POLL_ASYNC = """const [arg, ms, done] = arguments;
+const test = (__SOURCE__), until = performance.now() + ms;
 const poll = async () => {
   try { if (await test(arg)) return done({value: true}); } catch (error) { return done({error: String(error)}); }
   if (performance.now() > until) return done({value: false});
@@ -396,7 +399,7 @@ class WebKitPage(Page):
     except Exception: pass  # no page yet
 
   def evaluate(self, source, arg=None):
-    answer = self._driver.execute_async_script(_APPLY_ASYNC, source, arg)
+    answer = self._driver.execute_async_script(_APPLY_ASYNC.replace("__SOURCE__", source), arg)
     if "error" in answer: raise EngineError(f"WebKit, evaluate: {answer['error']}")
     return answer["value"]
 
@@ -406,7 +409,7 @@ class WebKitPage(Page):
     while True:
       left = deadline - time.monotonic()
       try:
-        answer = self._driver.execute_async_script(_POLL_ASYNC, source, arg, max(0, min(left, 20)) * 1000)
+        answer = self._driver.execute_async_script(_POLL_ASYNC.replace("__SOURCE__", source), arg, max(0, min(left, 20)) * 1000)
       except JavascriptException:  # the page was navigating: poll the next one
         answer = {"value": False}
       if "error" in answer: raise EngineError(f"WebKit, wait_for: {answer['error']}")

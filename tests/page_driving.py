@@ -50,7 +50,8 @@ def ink_at(page, x, y) -> int:
   }""", [x, y])
 
 def new_page(browser, **context_options):
-  context = browser.new_context(**context_options)
+  # service workers blocked unless asked for: page.route does not see what a worker fetches (tests/test_offline.py tests it)
+  context = browser.new_context(**{"service_workers": "block", **context_options})
   page = context.new_page()
   page.console_errors = []
   page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))

@@ -85,7 +85,7 @@ def test_weights_the_browser_will_not_keep_are_said_and_learned_again_at_the_nex
   page.wait_for_function("() => document.querySelector('#personal').dataset.state === 'personal'", timeout=60_000)
 
 def test_two_tabs_keep_one_consistent_store(browser, site_url):
-  context = browser.new_context(viewport=DESKTOP)
+  context = browser.new_context(viewport=DESKTOP, service_workers="block")
   first, second = context.new_page(), context.new_page()
   for page in (first, second): open_at(page, site_url + "Classifier/?model=cnn")
   teach_shape(first, "7", 7, 1)
@@ -189,7 +189,7 @@ def two_deploys(tmp_path_factory):
   server.shutdown()
 
 def test_a_newer_deploy_takes_the_store_from_an_open_older_tab(browser, two_deploys):
-  context = browser.new_context(viewport=DESKTOP)
+  context = browser.new_context(viewport=DESKTOP, service_workers="block")
   older, newer = context.new_page(), context.new_page()
   open_at(older, two_deploys + "old/?model=cnn")
   teach_shape(older, "7", 3, 1)
@@ -203,7 +203,7 @@ def test_a_newer_deploy_takes_the_store_from_an_open_older_tab(browser, two_depl
   examples_shown(newer, 1)
 
 def test_a_blocked_upgrade_asks_to_close_the_other_tab_and_goes_on(browser, two_deploys):
-  context = browser.new_context(viewport=DESKTOP)
+  context = browser.new_context(viewport=DESKTOP, service_workers="block")
   first = context.new_page()
   open_at(first, two_deploys + "old/?model=cnn")
   teach_shape(first, "7", 3, 1)

@@ -14,8 +14,10 @@ import { classify, leanedOn } from "./classification.js";
 import { InsideWeights } from "./inside_weights.js";
 import { installPageHook } from "./page_hook.js";
 import { downloadProgress } from "./download_progress.js";
+import { keepOffline } from "./offline.js";
 
 status.showUncaughtErrors();
+keepOffline(status.addNotice);
 
 // The features are imported on demand instead of statically: a module that is missing or broken then shows as an
 // error on the page, where a failed static import would silently leave a dead page. What the first reading needs is
