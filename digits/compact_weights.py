@@ -3,6 +3,7 @@ travel as integers with float32 scales, and their decoding back into float32, th
 Its __metadata__ says {"format": FORMAT, <tensor>: <scheme>} for every tensor; the schemes (symmetric: value = integer x scale):
   f32       the tensor as F32, as it is
   int8/row  the tensor as I8 of its shape, -127..127, and "<tensor>.scale" F32 (rows,): one scale per output row
+  int6/row, int5/row  the same, -31..31 or -15..15: gzip, which the page undoes anyway, packs the unused bits
   int4/64   each row's K inputs (K even; a convolution's are its input channels x kernel) as U8 (rows, K/2), two 4-bit
             two's complement values per byte (-7..7), the first in the low nibble; "<tensor>.scale" F32 (rows, ceil(K/64)):
             one scale per group of 64 inputs, the last group the rest
@@ -13,12 +14,14 @@ from digits.files import safetensors_bytes
 
 FORMAT, GROUP, SMALL = "compact-weights/1", 64, 1024
 COMPACT_FILE = "weights.safetensors.gz"  # <name>.<this>, beside the generated modules
-SCHEMES = ("int4", "int8", "f32")  # a model's schemes, smallest first
+SCHEMES = ("int4", "int5", "int6", "int8", "f32")  # a model's schemes, smallest first
+ROW_LEVELS = {"int8/row": 127, "int6/row": 31, "int5/row": 15}
 DTYPES = {"F32": np.dtype("<f4"), "I8": np.dtype("int8"), "U8": np.dtype("uint8")}
 DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
 
 def tensor_scheme(a:np.ndarray, scheme:str) -> str:
   if scheme == "f32" or a.size < SMALL or a.ndim < 2: return "f32"
+  if scheme in ("int5", "int6"): return f"{scheme}/row"
   return "int4/64" if scheme == "int4" and (a.size // a.shape[0]) % 2 == 0 else "int8/row"
 
 def quantized(a:np.ndarray, levels:int, group:int) -> tuple[np.ndarray, np.ndarray]:
@@ -34,8 +37,8 @@ def quantized(a:np.ndarray, levels:int, group:int) -> tuple[np.ndarray, np.ndarr
 def encode_tensor(name:str, a:np.ndarray, scheme:str) -> dict[str, np.ndarray]:
   rows = a.reshape(a.shape[0], -1).astype(np.float32)
   if scheme == "f32": return {name: a.astype("<f4")}
-  if scheme == "int8/row":
-    q, scale = quantized(rows, 127, rows.shape[1])
+  if scheme in ROW_LEVELS:
+    q, scale = quantized(rows, ROW_LEVELS[scheme], rows.shape[1])
     return {name: q.reshape(a.shape), f"{name}.scale": scale.reshape(-1)}
   q, scale = quantized(rows, 7, GROUP)
   nibbles = q.view(np.uint8) & 0xF
@@ -67,16 +70,17 @@ def read_safetensors(data:bytes, source) -> tuple[dict, dict[str, np.ndarray]]:
 
 def decode_tensor(name:str, scheme:str, tensors:dict[str, np.ndarray], source) -> np.ndarray:
   a, scale = tensors[name], tensors.get(f"{name}.scale")
-  dtypes, dims = {"f32": "F32", "int8/row": "I8", "int4/64": "U8"}, {"f32": 0, "int8/row": 1, "int4/64": 2}
+  dtypes = {"f32": "F32", **dict.fromkeys(ROW_LEVELS, "I8"), "int4/64": "U8"}
+  dims = {"f32": 0, **dict.fromkeys(ROW_LEVELS, 1), "int4/64": 2}
   if scheme not in dtypes: raise ValueError(f"{source}: tensor '{name}' has scheme '{scheme}', expected one of {', '.join(dtypes)}")
   if a.dtype != DTYPES[dtypes[scheme]] or a.ndim < dims[scheme] or (scheme == "int4/64" and a.ndim != 2):
     raise ValueError(f"{source}: tensor '{name}' ({scheme}) is {DTYPE_NAMES[a.dtype]} of shape {list(a.shape)}, expected {dtypes[scheme]} "
-                     + {"f32": "", "int8/row": "with rows", "int4/64": "(rows, K/2)"}[scheme])
+                     + ("" if scheme == "f32" else "(rows, K/2)" if scheme == "int4/64" else "with rows"))
   if scheme == "f32": return a.astype(np.float32)
-  scale_shape = (a.shape[0],) if scheme == "int8/row" else (a.shape[0], math.ceil(2 * a.shape[1] / GROUP))
+  scale_shape = (a.shape[0],) if scheme in ROW_LEVELS else (a.shape[0], math.ceil(2 * a.shape[1] / GROUP))
   if scale is None or scale.dtype != DTYPES["F32"] or scale.shape != scale_shape:
     raise ValueError(f"{source}: tensor '{name}.scale' must be F32 of shape {list(scale_shape)} for {scheme} '{name}'")
-  if scheme == "int8/row": return (a.reshape(a.shape[0], -1).astype(np.float32) * scale[:, None]).reshape(a.shape)
+  if scheme in ROW_LEVELS: return (a.reshape(a.shape[0], -1).astype(np.float32) * scale[:, None]).reshape(a.shape)
   q = np.stack([a & 0xF, a >> 4], -1).reshape(a.shape[0], -1).astype(np.int8)
   q = np.where(q >= 8, q - 16, q).astype(np.float32)
   return q * np.repeat(scale, GROUP, axis=1)[:, :q.shape[1]]

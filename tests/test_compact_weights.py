@@ -32,7 +32,7 @@ LOAD_BOTH = """async ([name, url, inputs]) => {
 def trained_weights(trained, name:str) -> dict[str, np.ndarray]:
   return {k: v.numpy() for k, v in nn.state.safe_load(str(trained[name][0] / f"{name}.safetensors")).items()}
 
-@pytest.mark.parametrize("scheme", ["int4", "int8", "f32"])
+@pytest.mark.parametrize("scheme", ["int4", "int5", "int8", "f32"])
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_both_backends_decode_the_compact_weights_as_numpy_does(page, exported_site, trained, name, scheme):
   site, url = exported_site[0], exported_site[1]

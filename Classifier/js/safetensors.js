@@ -67,9 +67,12 @@ function readHeader(buffer, source) {
 const FORMAT = "compact-weights/1", GROUP = 64;  // digits/compact_weights.py's
 const STORED = { F32: Float32Array, I8: Int8Array, U8: Uint8Array };
 // How each scheme of a compact file is stored: its tensor's dtype and, from that tensor's shape, its scale's shape
+const rowScales = (shape) => (shape.length >= 1 ? [shape[0]] : null);
 const SCHEMES = {
   "f32": { dtype: "F32", scale: null },
-  "int8/row": { dtype: "I8", scale: (shape) => (shape.length >= 1 ? [shape[0]] : null) },
+  "int8/row": { dtype: "I8", scale: rowScales },
+  "int6/row": { dtype: "I8", scale: rowScales },  // int8/row's layout with fewer levels, which gzip packs
+  "int5/row": { dtype: "I8", scale: rowScales },
   "int4/64": { dtype: "U8", scale: (shape) => (shape.length === 2 ? [shape[0], Math.ceil((2 * shape[1]) / GROUP)] : null) },
 };
 
@@ -125,7 +128,7 @@ function decodeTensor(buffer, header, dataStart, name, scheme, source) {
   if (String(scale.shape) !== String(scaleShape))
     throw new Error(`${source}: tensor "${name}.scale" has shape [${scale.shape}], expected [${scaleShape}] for ${scheme} "${name}"`);
   if (!scale.data.every(Number.isFinite)) throw new Error(`${source}: tensor "${name}.scale" holds a value that is not a finite number`);
-  return scheme === "int8/row" ? int8Rows(data, scale.data) : int4Groups(data, scale.data, shape);
+  return rule.dtype === "I8" ? int8Rows(data, scale.data) : int4Groups(data, scale.data, shape);
 }
 
 /**
