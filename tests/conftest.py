@@ -107,7 +107,8 @@ def misread_candidates(pendigits_path) -> list[dict]:
   from pen_replay import load_digits
   images, labels, _ = render_pendigits(seed=0)
   x = Tensor(images.reshape(-1, 784).astype(np.float32) / 127.5 - 1)
-  logits, other = [load_model(m, ROOT / "Classifier" / m / f"{m}.weights.safetensors.gz")(x).numpy() for m in (MISREAD_MODEL, other_model(MISREAD_MODEL))]
+  models = (MISREAD_MODEL, other_model(MISREAD_MODEL))
+  logits, other = [load_model(m, ROOT / "Classifier" / m / f"{m}.weights.safetensors.gz")(x).numpy() for m in models]
   wrong = np.flatnonzero((logits.argmax(1) != labels) & (other.argmax(1) == labels))
   digits = load_digits(pendigits_path)
   return [digits[i] for i in sorted(wrong, key=lambda i: -logits[i].max())]

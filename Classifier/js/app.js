@@ -1,7 +1,6 @@
 // @ts-check
-// The page's entry point: wires the drawing, the views, the scheduler and the classifiers together, and holds which
-// model is selected. What touches the page lives in the views (page_elements.js, *_view.js, drawing.js and the
-// panels); when to classify is scheduler.js's, which classifier answers classifier_loads.js's.
+// The page's entry point: wires the drawing, the views (what touches the page), the scheduler (when to classify) and
+// the classifiers (classifier_loads.js) together, and holds which model is selected.
 import { DrawingSurface } from "./drawing.js";
 import { elements } from "./page_elements.js";
 import * as controls from "./controls_view.js";
@@ -15,25 +14,12 @@ import { InsideWeights } from "./inside_weights.js";
 import { installPageHook } from "./page_hook.js";
 import { downloadProgress } from "./download_progress.js";
 import { keepOffline } from "./offline.js";
+import { pageFeatures } from "./page_features.js";
 
 status.showUncaughtErrors();
 keepOffline(status.addNotice);
 
-// The features are imported on demand instead of statically: a module that is missing or broken then shows as an
-// error on the page, where a failed static import would silently leave a dead page. What the first reading needs is
-// imported at once (index.html preloads it); the rest once the first model is ready, or sooner if the person asks for it.
-const code = {
-  preprocess: importModule("./preprocess.js"),
-  classifier: importModule("./classifier.js"),
-};
-/** @type {{ learner: Promise<any>, panel: Promise<any>, inside: Promise<any>, tryDigit: Promise<any> } | null} */
-let later = null;
-const laterCode = () => later ??= {
-  learner: importModule("./learner.js"),
-  panel: importModule("./personal_panel.js"),
-  inside: importModule("./inside_panel.js"),
-  tryDigit: importModule("./try_digit.js"),
-};
+const { first: code, later: laterCode } = pageFeatures(status.showError);
 const options = readPageOptions(new URLSearchParams(location.search));
 options.notices.forEach(status.addNotice);
 const state = { model: options.model };
@@ -57,8 +43,7 @@ prediction.showInitial(state.model);
 controls.wireControls({
   selectTool,
   selectModel,
-  // The other model is downloaded only once the person shows they may want it, so that a visit that never switches
-  // fetches one model; pointing at or focusing the button usually gives it a head start before the click.
+  // the other model is downloaded once the person points at, focuses or presses its button: a head start on the click
   wantModel: (name) => { classifiers.get(name); },
   undo: () => drawing.undo(),
   clear: () => drawing.clear(),
@@ -82,14 +67,6 @@ function openInsideSoon() {
   inside.asked = true;
   laterCode();
   answerable();
-}
-
-
-function importModule(path) {
-  const url = new URL(path, import.meta.url);
-  const module = import(url.href).catch((error) => { throw new Error(`Could not load ${url}: ${error.message}`, { cause: error }); });
-  module.catch(status.showError);  // shown at once, not only when the module is first needed
-  return module;
 }
 
 function selectTool(tool) {
@@ -218,15 +195,13 @@ async function showModelStatus(name) {
   }
 }
 
-// Called synchronously by every change, so that data-busy is "true" before the handler returns. Resolves once the
-// drawing as it is now has been read and shown.
+// Called synchronously by every change (data-busy "true" before the handler returns); resolves once the drawing is shown.
 function requestClassification() {
   prediction.showBusy();
   return scheduler.request();
 }
 
-// The page's reading of `input` by `model`: its classifier, with the person's memory (learner.ready) and, while the
-// inside panel is open and can be, the explain graph.
+// `model`'s reading of `input`, with the person's memory and, while the inside panel is open and can be, explained.
 async function read(model, input, wantsExplain) {
   const classifier = await classifiers.get(model);
   await opened.learner?.ready(classifier);
@@ -237,8 +212,7 @@ async function read(model, input, wantsExplain) {
 async function classifyLatestDrawing() {
   try {
     const { toModelInput } = await code.preprocess;
-    const model = state.model;
-    const input = toModelInput(drawing.strokes);
+    const model = state.model, input = toModelInput(drawing.strokes);
     if (input === null) return showEmptyPrediction(model);
     const panel = inside.panel?.open ? inside.panel : null;
     const { classifier, explain, result } = await read(model, input, (c) => panel !== null && prepareInside(panel, c));

@@ -101,6 +101,7 @@ function int8Rows(values, scales) {
 
 // Two 4-bit two's complement values per byte, the first in the low nibble; value = integer x the scale of its group of
 // GROUP inputs in its row
+/** @param {Uint8Array} bytes @param {Float32Array} scales @param {number[]} shape (rows, inputs / 2) */
 function int4Groups(bytes, scales, [rows, half]) {
   const inputs = 2 * half, groups = Math.ceil(inputs / GROUP), out = new Float32Array(rows * inputs);
   const signed = (nibble) => (nibble >= 8 ? nibble - 16 : nibble);
@@ -153,6 +154,7 @@ export function decodeSafetensors(buffer, source) {
  * @returns {Record<string, Float32Array>}
  */
 export function pickWeights(tensors, expected, source) {
+  /** @type {Record<string, Float32Array>} */
   const picked = {};
   for (const [name, size] of Object.entries(expected)) {
     if (!Object.hasOwn(tensors, name)) throw new Error(`${source}: tensor "${name}" is missing`);
