@@ -76,9 +76,8 @@ def visit(context, server, url, throttled:bool, teach:bool=False) -> dict:
   return result
 
 def launch(playwright, profile:pathlib.Path, args):
-  from harness import CHROMIUM, PHONE, QUIET_FLAGS, WEBGPU_FLAGS
-  return playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS,
-                                                       headless=True, **PHONE)
+  from harness import PHONE, launch_persistent
+  return launch_persistent(playwright, profile, **PHONE)
 
 def show(label:str, r:dict, files:bool) -> None:
   if not r.get("ready_ms"):

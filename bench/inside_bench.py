@@ -3,7 +3,7 @@
   python bench/inside_bench.py [--strokes 20] [--models mlp,cnn] [--backends webgpu,cpu]
 
 For each backend (webgpu: WebGPU on SwiftShader; cpu: a browser without WebGPU) and model, on a fresh page: shapes are
-drawn with the mouse (tests/test_page.py's SHAPES, in turn) and, inside the page, performance.now() times the span from
+drawn with the mouse (bench/digit_page.py's SHAPES, in turn) and, inside the page, performance.now() times the span from
 the last stroke's pointerup (its event timestamp) to the moment the DOM shows the answer for the finished drawing:
   prediction  panel closed: #prediction[data-busy] back to "false" (the prediction for the latest drawing is shown)
   panel       panel open: the same, with #inside[data-seq] equal to #prediction[data-seq] (the panel shows it too)
@@ -15,12 +15,9 @@ with the same classifier: predict() and explain() on one drawn input, and the pa
 (InsidePanel.show), each a median of --strokes calls.
 Writes bench/results/inside_bench.json: medians, the parts, the machine's load (uptime) before and after, and for each
 drawing [ms from the stroke's end to the answer, ms of the last run]."""
-import argparse, json, pathlib, statistics, subprocess, sys
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
-from pen_replay import draw
-from page_driving import SHAPES, on_canvas, wait_for_backend, wait_ready
+import argparse, json, statistics, subprocess
+from harness import RESULTS, launch, new_page, serve
+from digit_page import SHAPES, draw, on_canvas, wait_for_backend, wait_ready
 
 WARM_UP = 3
 # Times each finished drawing: from the last pointerup to the answer in the DOM (with the panel when it is open).
@@ -70,8 +67,7 @@ def timed_shapes(page, strokes:int) -> list[tuple[float, float]]:
   return [finished_drawing_ms(page, shapes[i % len(shapes)]) for i in range(strokes)]
 
 def on_page(browser, url:str, model:str, backend:str, strokes:int) -> dict:
-  context = browser.new_context(viewport={"width": 1280, "height": 800})
-  page = context.new_page()
+  context, page = new_page(browser)
   page.goto(url + f"Classifier/?model={model}&backend={backend}")  # in auto mode the page might choose the other by speed
   wait_ready(page)
   wait_for_backend(page, backend)
@@ -84,8 +80,7 @@ def on_page(browser, url:str, model:str, backend:str, strokes:int) -> dict:
   return {"prediction": closed, "panel": opened}
 
 def parts(browser, url:str, model:str, backend:str, calls:int) -> dict:
-  context = browser.new_context()
-  page = context.new_page()
+  context, page = new_page(browser)
   page.route("**/Classifier/blank.html", lambda route: route.fulfill(content_type="text/html", body="<!doctype html><title>parts</title>"))
   page.goto(url + "Classifier/blank.html")
   x = [-1.0] * 784
@@ -105,11 +100,11 @@ def main():
   ap.add_argument("--backends", default="webgpu,cpu")
   args = ap.parse_args()
   from playwright.sync_api import sync_playwright
-  server, url = serve(ROOT)
+  server, url = serve()
   results = {"load_before": load(), "strokes": args.strokes, "runs": []}
   with sync_playwright() as p:
     for backend in args.backends.split(","):
-      browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + (WEBGPU_FLAGS if backend == "webgpu" else []))
+      browser = launch(p, webgpu=backend == "webgpu")
       for model in args.models.split(","):
         times = on_page(browser, url, model, backend, args.strokes)
         run = {"backend": backend, "model": model, **{k: statistics.median(t for t, _ in v) for k, v in times.items()},
@@ -123,7 +118,7 @@ def main():
       browser.close()
   server.shutdown()
   results["load_after"] = load()
-  out = ROOT / "bench" / "results" / "inside_bench.json"
+  out = RESULTS / "inside_bench.json"
   out.parent.mkdir(parents=True, exist_ok=True)
   out.write_text(json.dumps(results, indent=1))
   print(f"{results['load_before']}\n{results['load_after']}\nwrote {out}")
