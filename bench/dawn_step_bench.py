@@ -8,11 +8,23 @@ every kernel it runs: its time is shown beside ours, as the baseline. Both repla
 same weights on the same batches, and must end with the same losses (1e-4) before any time is taken.
 Prints the adapter, then per model and graph the median and p90 ms of one call (inputs written, kernels, output read)."""
 import argparse, ctypes, pathlib, statistics, sys, time
+
+def arguments() -> argparse.Namespace:
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  ap.add_argument("--models", default="mlp,cnn")
+  ap.add_argument("--calls", type=int, default=200)
+  ap.add_argument("--weights", type=pathlib.Path, default=pathlib.Path("weights"))
+  ap.add_argument("--state-device", default="CPU", help="where the starting state is made (CUDA where no clang is)")
+  return ap.parse_args()
+
+# The arguments are read before tinygrad and Dawn load (the classes below need them at import), so --help answers at once.
+if __name__ == "__main__": ARGS = arguments()
 import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from digits.export import finetune
 from digits.export.check import TOLERANCE, check_batches, check_inputs, error_of
-from digits.export.dawn import DawnReplay
+from digits.export.dawn import DawnReplay, use_dawn
+use_dawn()  # tinygrad's WebGPU runtime loads its library when imported: Dawn's, from dawn-python (requirements.txt)
 from digits.export.graph import graph_of
 from digits.export.graphs import GRAPHS, training
 from tinygrad.helpers import Context
@@ -88,12 +100,6 @@ def bench(name:str, weights_dir:pathlib.Path, calls:int, state_device:str) -> No
             f"p90 {np.percentile(ts, 90):.3f} ms ({calls} calls)", flush=True)
 
 if __name__ == "__main__":
-  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-  ap.add_argument("--models", default="mlp,cnn")
-  ap.add_argument("--calls", type=int, default=200)
-  ap.add_argument("--weights", type=pathlib.Path, default=pathlib.Path("weights"))
-  ap.add_argument("--state-device", default="CPU", help="where the starting state is made (CUDA where no clang is)")
-  args = ap.parse_args()
   from tinygrad import Device
   print(f"adapter: {adapter_name(Device['WEBGPU'])}", flush=True)
-  for name in args.models.split(","): bench(name, args.weights, args.calls, args.state_device)
+  for name in ARGS.models.split(","): bench(name, ARGS.weights, ARGS.calls, ARGS.state_device)
