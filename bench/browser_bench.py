@@ -243,7 +243,7 @@ def fmt_ms(v): return "—" if v is None else (f"{v:.0f}" if v >= 100 else f"{v:
 def fmt_bytes(v): return "—" if v is None else f"{v / 1e6:.2f} MB" if v >= 1e6 else f"{v / 1e3:.0f} KB"
 
 def main() -> int:
-  ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   ap.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
   ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
   ap.add_argument("--runs", type=int, default=5, help="cold page loads per measurement (median reported)")
@@ -253,7 +253,7 @@ def main() -> int:
   args = ap.parse_args()
   started = time.perf_counter()
   if missing := [k for k, v in npm_versions().items() if v is None]:
-    sys.exit(f"error: {missing} not installed: run `npm ci --prefix bench`")
+    sys.exit(f"error: {missing} not installed (benchmark-only packages, bench/package.json): run `npm ci --prefix bench`")
 
   inputs, inputs_note = bench_inputs()
   weights = {m: read_safetensors(ROOT / "Classifier" / m / f"{m}.webgpu.safetensors") for m in args.models}

@@ -8,7 +8,7 @@ Each row is a fresh page: `warmup` untimed steps, then `steps` timed ones, each 
 optimizer.minimize + loss.data()). Ours also warps each image (the augmentation of digits/export/finetune.py), which TF.js does not.
 Writes bench/results/train_step_bench.json."""
 import argparse, json, statistics, sys
-from harness import RESULTS, ROOT, launch, machine_info, new_page, pct, serve
+from harness import BENCH, RESULTS, ROOT, launch, machine_info, new_page, pct, serve
 
 VARIANTS = [("ours", "webgpu"), ("ours", "wasm"), ("tfjs", "webgpu"), ("tfjs", "wasm"), ("tfjs", "cpu")]
 
@@ -18,6 +18,8 @@ def main():
   ap.add_argument("--warmup", type=int, default=5)
   ap.add_argument("--steps", type=int, default=30)
   args = ap.parse_args()
+  if not (BENCH / "node_modules" / "@tensorflow" / "tfjs").exists():
+    sys.exit("error: TensorFlow.js is not installed (a benchmark-only package, bench/package.json): run `npm ci --prefix bench`")
   from playwright.sync_api import sync_playwright
   sys.path.insert(0, str(ROOT))
   from digits.export.finetune import RECIPES
