@@ -254,6 +254,8 @@ def main() -> int:
   started = time.perf_counter()
   if missing := [k for k, v in npm_versions().items() if v is None]:
     sys.exit(f"error: {missing} not installed (benchmark-only packages, bench/package.json): run `npm ci --prefix bench`")
+  try: import onnx  # noqa: F401  (build_onnx's, checked before any time is spent)
+  except ImportError: sys.exit("error: onnx is not installed (a benchmark-only package): run `.venv/bin/pip install -r bench/requirements.txt`")
 
   inputs, inputs_note = bench_inputs()
   weights = {m: read_safetensors(ROOT / "Classifier" / m / f"{m}.webgpu.safetensors") for m in args.models}
