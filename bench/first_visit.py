@@ -11,7 +11,6 @@ profile does (Slow 4G: 1.6 Mbps down, 750 kbps up, 150 ms round trip; the CPU 4x
 Needs Playwright (requirements-test.txt) and /usr/bin/chromium; it never installs a browser."""
 import argparse, json, pathlib, platform, os, sys, tempfile
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 READY_TIMEOUT_MS = 120_000
 # Records, from the page's first moment: when #status first says ready (and says so to the server, in its order of
 # responses), every layout shift, and when each prediction settles.
