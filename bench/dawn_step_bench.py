@@ -26,7 +26,7 @@ from digits.export.check import TOLERANCE, check_batches, check_inputs, error_of
 from digits.export.dawn import DawnReplay, use_dawn
 use_dawn()  # tinygrad's WebGPU runtime loads its library when imported: Dawn's, from dawn-python (requirements.txt)
 from digits.export.graph import graph_of
-from digits.export.graphs import GRAPHS, training
+from digits.export.graphs import GRAPHS
 from tinygrad.helpers import Context
 from tinygrad.runtime.ops_webgpu import webgpu, DeviceCreateComputePipeline
 
@@ -84,11 +84,11 @@ def timed(replay, inputs:list[dict], calls:int) -> list[float]:
 
 def bench(name:str, weights_dir:pathlib.Path, calls:int, state_device:str) -> None:
   weights = weights_dir / f"{name}.safetensors"
-  with Context(DEV=state_device): state = {k: v.numpy() for k, v in training(name, weights)[2].items()}
   batches = check_batches(finetune.RECIPES[name]["batch"])
   x = [{"x": check_inputs()[i:i + 1]} for i in range(8)]
   for key, inputs in (("infer", x), ("train", batches)):
     graph = graph_of("webgpu", lambda: GRAPHS[key](name, weights))
+    with Context(DEV=state_device): state = {k: v.numpy() for k, v in GRAPHS[key](name, weights)[2].items()}  # infer's has an empty memory
     ours, tinygrads = OnePassReplay(graph, state), DawnReplay(graph, state)
     got, expected = [[r(b) for b in inputs[:5]] for r in (ours, tinygrads)]
     error = max(error_of(g[o], e[o]) for g, e in zip(got, expected) for o in g)
