@@ -10,9 +10,9 @@ the last stroke's pointerup (its event timestamp) to the moment the DOM shows th
 both caught by a MutationObserver on those attributes; the target is panel <= 2x prediction. A few shapes are drawn
 first, untimed. "last run" is the page's own time for the computation behind the answer shown (#inference-info:
 predict() with the panel closed, explain() with it open); the rest of the span is mostly the run that was still going
-when the stroke ended (the page computes one drawing at a time), then the page's own work. The parts, on a blank page
-with the same classifier: predict() and explain() on one drawn input, and the panel's rendering of explain()'s outputs
-(InsidePanel.show), each a median of --strokes calls.
+when the stroke ended (the page computes one drawing at a time), then the page's own work. The parts, on a page with the
+page's markup and none of its scripts, with the same classifier: predict() and explain() on one drawn input, and the
+panel's rendering of explain()'s outputs (InsidePanel.show), each a median of --strokes calls.
 Writes bench/results/inside_bench.json: medians, the parts, the machine's load (uptime) before and after, and for each
 drawing [ms from the stroke's end to the answer, ms of the last run]."""
 import argparse, json, statistics, subprocess
@@ -33,8 +33,12 @@ RECORDER = """() => {
   for (const el of [p, inside]) observer.observe(el, { attributes: true, attributeFilter: ["data-busy", "data-seq"] });
 }"""
 
-# predict(), explain() and the panel's rendering, each on its own, on a blank page in Classifier/.
+# predict(), explain() and the panel's rendering, each on its own, on a page in Classifier/ with the page's markup and no app.
 PARTS = """async ([name, backend, x, calls]) => {
+  // the page's markup without its scripts: the panel's modules find the elements they draw into, and no app runs
+  const markup = new DOMParser().parseFromString(await (await fetch("./index.html")).text(), "text/html");
+  markup.querySelectorAll("script").forEach((script) => script.remove());
+  document.body.replaceWith(document.adoptNode(markup.body));
   const { loadClassifier } = await import("./js/classifier.js"), { InsidePanel } = await import("./js/inside_panel.js");
   const model = await loadClassifier(name, { backend }), input = new Float32Array(x);
   const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
@@ -45,11 +49,10 @@ PARTS = """async ([name, backend, x, calls]) => {
   };
   await model.prepareExplain();
   const outputs = await model.explain(input), weights = await model.readWeights(name === "cnn" ? ["c1.weight", "c2.weight"] : ["l1.weight"]);
-  document.body.innerHTML = '<button aria-expanded="true"></button><section><p class="inside-note"></p><div class="inside-body"></div></section>';
-  const panel = new InsidePanel(document.querySelector("section"), document.querySelector("button"), () => {});
+  const panel = new InsidePanel(document.querySelector("#inside"), document.querySelector("#inside-toggle"), () => {});
   let seq = 0;
   return { backend: model.backend, predict: await timed(() => model.predict(input)), explain: await timed(() => model.explain(input)),
-           render: await timed(() => panel.show(name, ++seq, outputs, input, weights)) };
+           render: await timed(() => panel.show(name, ++seq, outputs, input, weights, null)) };
 }"""
 
 def finished_drawing_ms(page, shape) -> tuple[float, float]:
