@@ -20,14 +20,9 @@ Per model (mlp, cnn) it measures
 and prints one markdown table and writes bench/results/browser_bench.json.
 
 Needs: `npm ci --prefix bench` (bench/package.json pins the libraries) and `pip install -r bench/requirements.txt`."""
-import argparse, functools, http.server, json, os, pathlib, platform, statistics, struct, sys, threading, time
+import argparse, json, pathlib, statistics, struct, sys, time
 import numpy as np
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-RESULTS = BENCH / "results"
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS
+from harness import BENCH, RESULTS, ROOT, launch, machine_info, new_page, pct, serve, settle_network
 
 MODELS = ("mlp", "cnn")
 TIMEOUT_MS = 180_000
@@ -104,36 +99,9 @@ def build_onnx(name: str, w: dict, path: pathlib.Path, check_inputs: np.ndarray)
 
 def bench_inputs() -> tuple[np.ndarray, str]:
   """32 inputs in -1..1: 16 MNIST test digits, 8 of them inverted, and 8 of uniform noise, as export_webgpu.py checks."""
+  sys.path.insert(0, str(ROOT))
   from digits.export.check import check_inputs
   return check_inputs(), "16 MNIST test digits (8 also inverted) + 8 noise, as export_webgpu.py checks"
-
-# ---------------------------------------------------------------- HTTP server
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-  """The repository over HTTP/1.1 with keep-alive and TCP_NODELAY, no compression. The bench pages (bench/pages/) are cross-origin isolated
-  (COOP/COEP), which gives performance.now() 5 us resolution instead of 100 us; the real page is served as is."""
-  protocol_version = "HTTP/1.1"
-  # Python writes the headers and the body in two sends: with Nagle's algorithm on, the body of every small file then
-  # waits ~40 ms for the client's delayed ACK, a stall no production server has (nginx sets TCP_NODELAY)
-  disable_nagle_algorithm = True
-  extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript",
-                    ".wasm": "application/wasm", ".js": "text/javascript"}
-  def log_message(self, *args): pass
-  def end_headers(self):
-    if self.path.startswith("/bench/pages/"):
-      self.send_header("Cross-Origin-Opener-Policy", "same-origin")
-      self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
-    super().end_headers()
-
-class Server(http.server.ThreadingHTTPServer):
-  daemon_threads = True
-  def handle_error(self, request, client_address):  # a context closed with a kept-alive connection open: not an error
-    if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)): super().handle_error(request, client_address)
-
-def serve(directory) -> tuple[http.server.ThreadingHTTPServer, str]:
-  server = Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
-  threading.Thread(target=server.serve_forever, daemon=True).start()
-  return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 # ---------------------------------------------------------------- browser runs
 
@@ -198,19 +166,6 @@ class Recorder:
       out.append({"url": r.url.removeprefix(base), "status": resp.status if resp else None, "bytes": size})
     return out
 
-def new_page(browser):
-  context = browser.new_context(viewport={"width": 1280, "height": 800})
-  page = context.new_page()
-  page.errors = []
-  page.on("pageerror", lambda e: page.errors.append(str(e)))
-  page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-  return context, page
-
-def settle_network(page, quiet_ms=500, limit_s=30):
-  try: page.wait_for_load_state("networkidle", timeout=limit_s * 1000)
-  except Exception: pass
-  page.wait_for_timeout(quiet_ms)
-
 # The page has settled on its backend: none is still starting (auto mode moves from the CPU to WebGPU once).
 SETTLED_JS = "window.__ttfp.error || document.querySelector('#status').dataset.nextBackend === ''"
 
@@ -262,9 +217,6 @@ def latency_and_logits(inputs: np.ndarray, warmup: int, calls: int):
     return {"logits": logits, "times": times}
   return then
 
-def pct(values, q):
-  return float(np.percentile(np.asarray(values, float), q)) if values else None
-
 # ---------------------------------------------------------------- main
 
 VARIANTS = {  # row label, bench page, what it is
@@ -274,11 +226,6 @@ VARIANTS = {  # row label, bench page, what it is
   "ort_webgpu": ("ORT WebGPU", "bench/pages/ort_webgpu.html?model={m}", None),
   "ort_wasm": ("ORT wasm", "bench/pages/ort_wasm.html?model={m}", None),
 }
-
-def machine_info(browser_version: str) -> dict:
-  cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-  return {"nproc": os.cpu_count(), "cpu": cpu, "chromium": browser_version, "platform": platform.platform(),
-          "loadavg_start": open("/proc/loadavg").read().split()[:3]}
 
 def npm_versions() -> dict:
   out = {}
@@ -296,7 +243,7 @@ def fmt_ms(v): return "—" if v is None else (f"{v:.0f}" if v >= 100 else f"{v:
 def fmt_bytes(v): return "—" if v is None else f"{v / 1e6:.2f} MB" if v >= 1e6 else f"{v / 1e3:.0f} KB"
 
 def main() -> int:
-  ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   ap.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
   ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
   ap.add_argument("--runs", type=int, default=5, help="cold page loads per measurement (median reported)")
@@ -306,7 +253,9 @@ def main() -> int:
   args = ap.parse_args()
   started = time.perf_counter()
   if missing := [k for k, v in npm_versions().items() if v is None]:
-    sys.exit(f"error: {missing} not installed: run `npm ci --prefix bench`")
+    sys.exit(f"error: {missing} not installed (benchmark-only packages, bench/package.json): run `npm ci --prefix bench`")
+  try: import onnx  # noqa: F401  (build_onnx's, checked before any time is spent)
+  except ImportError: sys.exit("error: onnx is not installed (a benchmark-only package): run `.venv/bin/pip install -r bench/requirements.txt`")
 
   inputs, inputs_note = bench_inputs()
   weights = {m: read_safetensors(ROOT / "models" / f"{m}.safetensors") for m in args.models}
@@ -317,7 +266,7 @@ def main() -> int:
   server, base = serve(ROOT)
   results = {"inputs": inputs_note, "onnx": onnx_files, "libraries": npm_versions(), "models": {}}
   with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS)
+    browser = launch(p)
     results["machine"] = machine_info(browser.version)
     m_ = results["machine"]
     print(f"machine: {m_['nproc']} cores, {m_['cpu']}, Chromium {m_['chromium']}, load average {' '.join(m_['loadavg_start'])}", flush=True)

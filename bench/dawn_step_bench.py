@@ -8,13 +8,25 @@ every kernel it runs: its time is shown beside ours, as the baseline. Both repla
 same weights on the same batches, and must end with the same losses (1e-4) before any time is taken.
 Prints the adapter, then per model and graph the median and p90 ms of one call (inputs written, kernels, output read)."""
 import argparse, ctypes, pathlib, statistics, sys, time
+
+def arguments() -> argparse.Namespace:
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  ap.add_argument("--models", default="mlp,cnn")
+  ap.add_argument("--calls", type=int, default=200)
+  ap.add_argument("--weights", type=pathlib.Path, default=pathlib.Path("weights"))
+  ap.add_argument("--state-device", default="CPU", help="where the starting state is made (CUDA where no clang is)")
+  return ap.parse_args()
+
+# The arguments are read before tinygrad and Dawn load (the classes below need them at import), so --help answers at once.
+if __name__ == "__main__": ARGS = arguments()
 import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from digits.export import finetune
 from digits.export.check import TOLERANCE, check_batches, check_inputs, error_of
-from digits.export.dawn import DawnReplay
+from digits.export.dawn import DawnReplay, use_dawn
+use_dawn()  # tinygrad's WebGPU runtime loads its library when imported: Dawn's, from dawn-python (requirements.txt)
 from digits.export.graph import graph_of
-from digits.export.graphs import GRAPHS, training
+from digits.export.graphs import GRAPHS
 from tinygrad.helpers import Context
 from tinygrad.runtime.ops_webgpu import webgpu, DeviceCreateComputePipeline
 
@@ -72,11 +84,11 @@ def timed(replay, inputs:list[dict], calls:int) -> list[float]:
 
 def bench(name:str, weights_dir:pathlib.Path, calls:int, state_device:str) -> None:
   weights = weights_dir / f"{name}.safetensors"
-  with Context(DEV=state_device): state = {k: v.numpy() for k, v in training(name, weights)[2].items()}
   batches = check_batches(finetune.RECIPES[name]["batch"])
   x = [{"x": check_inputs()[i:i + 1]} for i in range(8)]
   for key, inputs in (("infer", x), ("train", batches)):
     graph = graph_of("webgpu", lambda: GRAPHS[key](name, weights))
+    with Context(DEV=state_device): state = {k: v.numpy() for k, v in GRAPHS[key](name, weights)[2].items()}  # infer's has an empty memory
     ours, tinygrads = OnePassReplay(graph, state), DawnReplay(graph, state)
     got, expected = [[r(b) for b in inputs[:5]] for r in (ours, tinygrads)]
     error = max(error_of(g[o], e[o]) for g, e in zip(got, expected) for o in g)
@@ -88,12 +100,6 @@ def bench(name:str, weights_dir:pathlib.Path, calls:int, state_device:str) -> No
             f"p90 {np.percentile(ts, 90):.3f} ms ({calls} calls)", flush=True)
 
 if __name__ == "__main__":
-  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-  ap.add_argument("--models", default="mlp,cnn")
-  ap.add_argument("--calls", type=int, default=200)
-  ap.add_argument("--weights", type=pathlib.Path, default=pathlib.Path("weights"))
-  ap.add_argument("--state-device", default="CPU", help="where the starting state is made (CUDA where no clang is)")
-  args = ap.parse_args()
   from tinygrad import Device
   print(f"adapter: {adapter_name(Device['WEBGPU'])}", flush=True)
-  for name in args.models.split(","): bench(name, args.weights, args.calls, args.state_device)
+  for name in ARGS.models.split(","): bench(name, ARGS.weights, ARGS.calls, ARGS.state_device)

@@ -1,14 +1,9 @@
 #!/usr/bin/env python3
 """The shipped models on all 10,000 MNIST test digits, run by the page's own loader in headless Chromium on WebGPU.
   python bench/eval_mnist_browser.py [--backend webgpu|cpu] [--limit N]"""
-import argparse, base64, pathlib, sys, time
+import argparse, base64, sys, time
 import numpy as np
-from playwright.sync_api import sync_playwright
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from conftest import serve, CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS
-from digits.data.mnist import load_mnist
+from harness import ROOT, launch, serve
 
 # one batch of 28x28 uint8 images (base64) -> predicted digits, one inference at a time as the page makes them
 CLASSIFY = """async ([name, backend, images]) => {
@@ -28,11 +23,14 @@ def main():
   parser.add_argument("--backend", default="webgpu", choices=["webgpu", "cpu"])
   parser.add_argument("--limit", type=int, default=10000)
   args = parser.parse_args()
+  from playwright.sync_api import sync_playwright
+  sys.path.insert(0, str(ROOT))
+  from digits.data.mnist import load_mnist
   _, _, X, Y = load_mnist()
   X, Y = X[:args.limit], Y[:args.limit]
-  server, url = serve(ROOT)
+  server, url = serve()
   with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS)
+    browser = launch(p)
     page = browser.new_page()
     page.goto(url + "Classifier/index.html")
     for name in ("mlp", "cnn"):

@@ -4,13 +4,13 @@
                                   [--errors errors.png] [--stats] [--grid grid.png]"""
 import argparse, pathlib, sys
 import numpy as np
-from tinygrad import Tensor
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from digits.models import load_model
 
 def predict(name:str, path:pathlib.Path, images:np.ndarray) -> np.ndarray:
+  from tinygrad import Tensor
+  sys.path.insert(0, str(ROOT))
+  from digits.models import load_model
   return load_model(name, path)(Tensor(images.astype(np.float32) / 127.5 - 1).reshape(-1, 1, 28, 28)).argmax(-1).numpy()
 
 def confusion(labels:np.ndarray, predicted:np.ndarray) -> str:
@@ -99,6 +99,7 @@ if __name__ == "__main__":
       errors_png(args.errors.with_name(f"{args.errors.stem}_{name}.png"), images, labels, predicted,
                  f"{name}: {(predicted != labels).sum()} of {len(labels)} pen digits misread (true->predicted)")
   if args.stats or args.grid:
+    sys.path.insert(0, str(ROOT))
     from digits.data.mnist import load_mnist
     _, _, mnist, mnist_labels = load_mnist()
   if args.stats:

@@ -12,14 +12,10 @@ import argparse, json, pathlib, sys, time
 import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tinygrad import Tensor, TinyJit
-from digits.export import finetune
-from digits.models import load_model
-from digits.data.mnist import load_mnist
-from digits.data.pendigits import render_pendigits
 
 def batches(examples:list, newest:int, replay:tuple, recipe:dict, rng:np.random.Generator) -> list[dict]:
   """One teach's batches: the newest example in each, the other personal slots from all examples, the rest replay."""
+  from digits.export import finetune
   out, (rx, ry) = [], replay
   for _ in range(recipe["steps"]):
     mine = [newest] + list(rng.integers(0, len(examples), recipe["personal"] - 1))
@@ -30,10 +26,14 @@ def batches(examples:list, newest:int, replay:tuple, recipe:dict, rng:np.random.
   return out
 
 def accuracy(model, images:np.ndarray, labels:np.ndarray) -> float:
+  from tinygrad import Tensor
   return 100 * float((model(Tensor(images.reshape(-1, 784).astype(np.float32) / 127.5 - 1)).argmax(-1).numpy() == labels).mean())
 
 def teach(name:str, weights:pathlib.Path, recipe:dict, taught:list, seed:int):
   """The model after teaching `taught` [(image uint8, label)] one by one, with the given recipe."""
+  from tinygrad import Tensor, TinyJit
+  from digits.export import finetune
+  from digits.models import load_model
   model = load_model(name, weights)
   opt = finetune.make_optimizer(model, recipe)
   step, replay = TinyJit(finetune.make_step(model, opt, recipe)), finetune.replay_sample(recipe["replay"])
@@ -61,6 +61,10 @@ def main():
   ap.add_argument("--recipes", nargs="+", default=["{}"])
   ap.add_argument("--json", type=pathlib.Path)
   args = ap.parse_args()
+  from digits.data.mnist import load_mnist
+  from digits.data.pendigits import render_pendigits
+  from digits.export import finetune
+  from digits.models import load_model
   images, labels, writers = render_pendigits(seed=1)
   _, _, X_test, Y_test = load_mnist()
   first, last = map(int, args.writers.split("-"))

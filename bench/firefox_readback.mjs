@@ -2,10 +2,13 @@
 // Firefox's poll of the GPU costs (Mozilla bug 1870699). Drives Firefox ESR with the tests' puppeteer-core
 // (npm ci --prefix tests), against a page already served:
 //   ./serve.sh 8000 &  node bench/firefox_readback.mjs http://127.0.0.1:8000/ [runs]
-const puppeteer = (await import(new URL("../tests/node_modules/puppeteer-core/lib/esm/puppeteer/puppeteer-core.js", import.meta.url).href)).default;
-
+const USAGE = `usage: node bench/firefox_readback.mjs BASE_URL [runs]
+One prediction's time in Firefox ESR (/usr/bin/firefox-esr) with WebGPU on, against the page served at BASE_URL
+(./serve.sh 8000 &); median of runs (default 20). Needs the tests' puppeteer-core: npm ci --prefix tests`;
 const [base, runs = "20"] = process.argv.slice(2);
-if (!base) { console.error("usage: node bench/firefox_readback.mjs BASE_URL [runs]"); process.exit(2); }
+if (base === "--help" || base === "-h") { console.log(USAGE); process.exit(0); }
+if (!base) { console.error(USAGE); process.exit(2); }
+const puppeteer = (await import(new URL("../tests/node_modules/puppeteer-core/lib/esm/puppeteer/puppeteer-core.js", import.meta.url).href)).default;
 const browser = await puppeteer.launch({
   browser: "firefox", executablePath: "/usr/bin/firefox-esr", headless: true,
   extraPrefsFirefox: { "dom.webgpu.enabled": true, "gfx.webgpu.ignore-blocklist": true },

@@ -11,7 +11,6 @@ profile does (Slow 4G: 1.6 Mbps down, 750 kbps up, 150 ms round trip; the CPU 4x
 Needs Playwright (requirements-test.txt) and /usr/bin/chromium; it never installs a browser."""
 import argparse, json, pathlib, platform, os, sys, tempfile
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 READY_TIMEOUT_MS = 120_000
 # Records, from the page's first moment: when #status first says ready (and says so to the server, in its order of
 # responses), every layout shift, and when each prediction settles.
@@ -76,9 +75,8 @@ def visit(context, server, url, throttled:bool, teach:bool=False) -> dict:
   return result
 
 def launch(playwright, profile:pathlib.Path, args):
-  from harness import CHROMIUM, PHONE, QUIET_FLAGS, WEBGPU_FLAGS
-  return playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS,
-                                                       headless=True, **PHONE)
+  from harness import PHONE, launch_persistent
+  return launch_persistent(playwright, profile, **PHONE)
 
 def show(label:str, r:dict, files:bool) -> None:
   if not r.get("ready_ms"):

@@ -3,24 +3,21 @@
   python bench/inside_bench.py [--strokes 20] [--models mlp,cnn] [--backends webgpu,cpu]
 
 For each backend (webgpu: WebGPU on SwiftShader; cpu: a browser without WebGPU) and model, on a fresh page: shapes are
-drawn with the mouse (tests/test_page.py's SHAPES, in turn) and, inside the page, performance.now() times the span from
+drawn with the mouse (bench/digit_page.py's SHAPES, in turn) and, inside the page, performance.now() times the span from
 the last stroke's pointerup (its event timestamp) to the moment the DOM shows the answer for the finished drawing:
   prediction  panel closed: #prediction[data-busy] back to "false" (the prediction for the latest drawing is shown)
   panel       panel open: the same, with #inside[data-seq] equal to #prediction[data-seq] (the panel shows it too)
 both caught by a MutationObserver on those attributes; the target is panel <= 2x prediction. A few shapes are drawn
 first, untimed. "last run" is the page's own time for the computation behind the answer shown (#inference-info:
 predict() with the panel closed, explain() with it open); the rest of the span is mostly the run that was still going
-when the stroke ended (the page computes one drawing at a time), then the page's own work. The parts, on a blank page
-with the same classifier: predict() and explain() on one drawn input, and the panel's rendering of explain()'s outputs
-(InsidePanel.show), each a median of --strokes calls.
+when the stroke ended (the page computes one drawing at a time), then the page's own work. The parts, on a page with the
+page's markup and none of its scripts, with the same classifier: predict() and explain() on one drawn input, and the
+panel's rendering of explain()'s outputs (InsidePanel.show), each a median of --strokes calls.
 Writes bench/results/inside_bench.json: medians, the parts, the machine's load (uptime) before and after, and for each
 drawing [ms from the stroke's end to the answer, ms of the last run]."""
-import argparse, json, pathlib, statistics, subprocess, sys
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
-from pen_replay import draw
-from page_driving import SHAPES, on_canvas, wait_for_backend, wait_ready
+import argparse, json, statistics, subprocess
+from harness import RESULTS, launch, new_page, serve
+from digit_page import SHAPES, draw, on_canvas, wait_for_backend, wait_ready
 
 WARM_UP = 3
 # Times each finished drawing: from the last pointerup to the answer in the DOM (with the panel when it is open).
@@ -36,8 +33,12 @@ RECORDER = """() => {
   for (const el of [p, inside]) observer.observe(el, { attributes: true, attributeFilter: ["data-busy", "data-seq"] });
 }"""
 
-# predict(), explain() and the panel's rendering, each on its own, on a blank page in Classifier/.
+# predict(), explain() and the panel's rendering, each on its own, on a page in Classifier/ with the page's markup and no app.
 PARTS = """async ([name, backend, x, calls]) => {
+  // the page's markup without its scripts: the panel's modules find the elements they draw into, and no app runs
+  const markup = new DOMParser().parseFromString(await (await fetch("./index.html")).text(), "text/html");
+  markup.querySelectorAll("script").forEach((script) => script.remove());
+  document.body.replaceWith(document.adoptNode(markup.body));
   const { loadClassifier } = await import("./js/classifier.js"), { InsidePanel } = await import("./js/inside_panel.js");
   const model = await loadClassifier(name, { backend }), input = new Float32Array(x);
   const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
@@ -48,11 +49,10 @@ PARTS = """async ([name, backend, x, calls]) => {
   };
   await model.prepareExplain();
   const outputs = await model.explain(input), weights = await model.readWeights(name === "cnn" ? ["c1.weight", "c2.weight"] : ["l1.weight"]);
-  document.body.innerHTML = '<button aria-expanded="true"></button><section><p class="inside-note"></p><div class="inside-body"></div></section>';
-  const panel = new InsidePanel(document.querySelector("section"), document.querySelector("button"), () => {});
+  const panel = new InsidePanel(document.querySelector("#inside"), document.querySelector("#inside-toggle"), () => {});
   let seq = 0;
   return { backend: model.backend, predict: await timed(() => model.predict(input)), explain: await timed(() => model.explain(input)),
-           render: await timed(() => panel.show(name, ++seq, outputs, input, weights)) };
+           render: await timed(() => panel.show(name, ++seq, outputs, input, weights, null)) };
 }"""
 
 def finished_drawing_ms(page, shape) -> tuple[float, float]:
@@ -70,8 +70,7 @@ def timed_shapes(page, strokes:int) -> list[tuple[float, float]]:
   return [finished_drawing_ms(page, shapes[i % len(shapes)]) for i in range(strokes)]
 
 def on_page(browser, url:str, model:str, backend:str, strokes:int) -> dict:
-  context = browser.new_context(viewport={"width": 1280, "height": 800})
-  page = context.new_page()
+  context, page = new_page(browser)
   page.goto(url + f"Classifier/?model={model}&backend={backend}")  # in auto mode the page might choose the other by speed
   wait_ready(page)
   wait_for_backend(page, backend)
@@ -84,8 +83,7 @@ def on_page(browser, url:str, model:str, backend:str, strokes:int) -> dict:
   return {"prediction": closed, "panel": opened}
 
 def parts(browser, url:str, model:str, backend:str, calls:int) -> dict:
-  context = browser.new_context()
-  page = context.new_page()
+  context, page = new_page(browser)
   page.route("**/Classifier/blank.html", lambda route: route.fulfill(content_type="text/html", body="<!doctype html><title>parts</title>"))
   page.goto(url + "Classifier/blank.html")
   x = [-1.0] * 784
@@ -105,11 +103,11 @@ def main():
   ap.add_argument("--backends", default="webgpu,cpu")
   args = ap.parse_args()
   from playwright.sync_api import sync_playwright
-  server, url = serve(ROOT)
+  server, url = serve()
   results = {"load_before": load(), "strokes": args.strokes, "runs": []}
   with sync_playwright() as p:
     for backend in args.backends.split(","):
-      browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + (WEBGPU_FLAGS if backend == "webgpu" else []))
+      browser = launch(p, webgpu=backend == "webgpu")
       for model in args.models.split(","):
         times = on_page(browser, url, model, backend, args.strokes)
         run = {"backend": backend, "model": model, **{k: statistics.median(t for t, _ in v) for k, v in times.items()},
@@ -123,7 +121,7 @@ def main():
       browser.close()
   server.shutdown()
   results["load_after"] = load()
-  out = ROOT / "bench" / "results" / "inside_bench.json"
+  out = RESULTS / "inside_bench.json"
   out.parent.mkdir(parents=True, exist_ok=True)
   out.write_text(json.dumps(results, indent=1))
   print(f"{results['load_before']}\n{results['load_after']}\nwrote {out}")

@@ -6,12 +6,9 @@
 Desktop 1280x800 and 1600x1000, and a phone (390x844, touch, device pixel ratio 2), each with both models, in headless
 Chromium with WebGPU on SwiftShader; whole pages, as inside-<model>-<size>.png. Each also says whether the page is
 wider than its viewport (a horizontal scroll)."""
-import argparse, pathlib, sys
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
-from pen_replay import prediction, wait_for_prediction
-from page_driving import wait_for_backend, wait_ready
+import argparse, pathlib
+from harness import BENCH, RESULTS, launch, new_page, serve
+from digit_page import prediction, wait_for_backend, wait_for_prediction, wait_ready
 
 SIZES = {"1280x800": {"viewport": {"width": 1280, "height": 800}},
          "1600x1000": {"viewport": {"width": 1600, "height": 1000}},
@@ -22,8 +19,7 @@ PANEL_SHOWN = """() => {
 }"""
 
 def screenshot(browser, url:str, model:str, options:dict, path:pathlib.Path, full_page:bool=True) -> str:
-  context = browser.new_context(**options)
-  page = context.new_page()
+  context, page = new_page(browser, **options)
   # WebGPU asked for: in auto mode SwiftShader on a busy machine may lose to the CPU, and the picture shows WebGPU
   page.goto(url + "Classifier/?backend=webgpu" + (f"&model={model}" if model else ""))
   wait_ready(page)
@@ -42,15 +38,15 @@ def screenshot(browser, url:str, model:str, options:dict, path:pathlib.Path, ful
 
 def main():
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-  ap.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "results")
+  ap.add_argument("--out", type=pathlib.Path, default=RESULTS)
   ap.add_argument("--readme", action="store_true", help="only the README's picture, bench/page.png")
   args = ap.parse_args()
   args.out.mkdir(parents=True, exist_ok=True)
   from playwright.sync_api import sync_playwright
-  server, url = serve(ROOT)
+  server, url = serve()
   with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS)
-    if args.readme: print(screenshot(browser, url, "", SIZES["1280x800"], ROOT / "bench" / "page.png", full_page=False), flush=True)
+    browser = launch(p)
+    if args.readme: print(screenshot(browser, url, "", SIZES["1280x800"], BENCH / "page.png", full_page=False), flush=True)
     for size, options in ({} if args.readme else SIZES).items():
       for model in ("cnn", "mlp"): print(screenshot(browser, url, model, options, args.out / f"inside-{model}-{size}.png"), flush=True)
     browser.close()

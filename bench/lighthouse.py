@@ -25,7 +25,6 @@ def main() -> int:
                       "with WebGPU has one; without it the page says so in a notice, which becomes the largest paint)")
   parser.add_argument("--root", type=pathlib.Path, help="serve this checkout of the repository instead (to compare versions)")
   args = parser.parse_args()
-  sys.path.insert(0, str(BENCH))
   from harness import CHROMIUM, ROOT, WEBGPU_FLAGS, serve
   if not LIGHTHOUSE.exists(): sys.exit(f"error: {LIGHTHOUSE} is missing: run `npm install --prefix bench` first")
   if not os.path.exists(CHROMIUM): sys.exit(f"error: {CHROMIUM} is missing: ./setup.sh installs it")

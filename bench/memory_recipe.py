@@ -14,17 +14,13 @@ import argparse, itertools, json, pathlib, sys
 import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tinygrad import Tensor, TinyJit
-from digits.data.mnist import load_mnist
-from digits.data.training_set import VALIDATION_SEED, rendered_pendigits, writer_folds
-from digits.export import memory
-from digits.files import write_text_atomic
-from digits.models import load_model
 
 THRESHOLDS, WEIGHTS, COPIES = (0.4, 0.5, 0.6, 0.7, 0.8), (10.0, 20.0, 40.0, 80.0), (1, 5)
 
 def embedder(name:str, model):
   """x (n,784) in -1..1 -> (unit embeddings, logits), in chunks of one jitted size."""
+  from tinygrad import Tensor, TinyJit
+  from digits.export import memory
   @TinyJit
   def run(x:Tensor):
     f = model.features(x)
@@ -37,6 +33,7 @@ def embedder(name:str, model):
 
 def copies_of(x:np.ndarray, copies:int) -> np.ndarray:
   """As memory.copies_of: each drawing and, for 5, moved by one pixel each way, blank coming in."""
+  from digits.export import memory
   padded = np.pad(x.reshape(-1, 28, 28), ((0, 0), (1, 1), (1, 1)), constant_values=-1)
   return np.stack([padded[:, 1 - dy:29 - dy, 1 - dx:29 - dx] for dy, dx in memory.SHIFTS[:copies]], 1).reshape(-1, 784)
 
@@ -48,6 +45,7 @@ def best_by_class(queries:np.ndarray, keys:np.ndarray, labels:np.ndarray) -> np.
 
 def read(logits:np.ndarray, best:np.ndarray, threshold:float, weight:float) -> np.ndarray:
   """memory.recall's choice: argmax of log_softmax(logits) + weight * relu(best - threshold) + EXACT_BONUS at EXACT."""
+  from digits.export import memory
   z = logits - logits.max(1, keepdims=True)
   bonus = weight * np.maximum(best - threshold, 0) + np.where(best >= memory.EXACT, memory.EXACT_BONUS, 0)
   scores = z - np.log(np.exp(z).sum(1, keepdims=True)) + bonus
@@ -57,6 +55,9 @@ def firsts(labels:np.ndarray, per_class:int) -> np.ndarray:
   return np.array(sorted(i for c in range(10) for i in np.flatnonzero(labels == c)[:per_class]), dtype=int)
 
 def evaluate(name:str, folds_dir:pathlib.Path) -> dict:
+  from digits.data.mnist import load_mnist
+  from digits.data.training_set import VALIDATION_SEED, rendered_pendigits, writer_folds
+  from digits.models import load_model
   images, labels, writers = rendered_pendigits()
   pen = images.reshape(-1, 784).astype(np.float32) / 127.5 - 1
   X, Y, _, _ = load_mnist()
@@ -99,6 +100,8 @@ def main():
   ap.add_argument("--keep", type=float, default=0.3, help="MNIST validation points the memory may cost, at most")
   ap.add_argument("--json", type=pathlib.Path)
   args = ap.parse_args()
+  from digits.export import memory
+  from digits.files import write_text_atomic
   out = {}
   for name in args.models.split(","):
     r = evaluate(name, args.folds)

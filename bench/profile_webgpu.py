@@ -6,20 +6,19 @@ shader modules, pipelines (parallel createComputePipelineAsync as the loader doe
 createComputePipeline), weight upload, first and second inference; then the steady-state inference split into the
 mapAsync round trip with no kernels, the kernels alone (onSubmittedWorkDone), and each kernel alone.
 Medians over --runs cold contexts; writes bench/results/profile_webgpu.json."""
-import argparse, json, pathlib, statistics, sys
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from browser_bench import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, RESULTS, serve, ROOT, new_page
+import argparse, json, statistics
+from harness import RESULTS, launch, new_page, serve
 
 def main():
-  ap = argparse.ArgumentParser()
-  ap.add_argument("--runs", type=int, default=5)
-  ap.add_argument("--calls", type=int, default=100)
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  ap.add_argument("--runs", type=int, default=5, help="cold contexts per model and pipeline mode (median reported)")
+  ap.add_argument("--calls", type=int, default=100, help="steady-state inferences (median reported)")
   args = ap.parse_args()
   from playwright.sync_api import sync_playwright
-  server, base = serve(ROOT)
+  server, base = serve()
   results = {}
   with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS)
+    browser = launch(p)
     for model in ("mlp", "cnn"):
       for mode in ("parallel", "serial", "sync"):
         runs = []

@@ -10,11 +10,7 @@ writes bench/results/pendigits_<seed>.npz (pendigits_numpy_<seed>.npz with --ren
 import argparse, base64, io, json, pathlib, sys, time
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from conftest import serve, CHROMIUM, QUIET_FLAGS
-from digits.files import write_bytes_atomic
-from digits.data.pendigits import load_pendigits, place, render
+from harness import ROOT, launch, serve
 BATCH = 500
 
 # runs in the page: one batch of drawings as a JSON string (Playwright's own serializing of nested lists is ~10x slower)
@@ -32,10 +28,10 @@ PREPROCESS_BATCH = """([json, options]) => {
 
 def preprocess_in_browser(drawings:list, options:dict) -> np.ndarray:
   from playwright.sync_api import sync_playwright
-  server, url = serve(ROOT)
+  server, url = serve()
   try:
     with sync_playwright() as p:
-      browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + ["--disable-gpu"])
+      browser = launch(p, webgpu=False, extra_flags=("--disable-gpu",))
       page = browser.new_page()
       page.goto(url + "tests/pages/preprocess.html")
       page.wait_for_function("window.preprocess")
@@ -54,6 +50,9 @@ if __name__ == "__main__":
   args = parser.parse_args()
   options = {k: v for k, v in (("lineWidthFraction", args.line_width_fraction), ("supersample", args.supersample)) if v is not None}
   if options and args.renderer == "numpy": parser.error("--line-width-fraction and --supersample need --renderer browser")
+  sys.path.insert(0, str(ROOT))
+  from digits.data.pendigits import load_pendigits, place, render
+  from digits.files import write_bytes_atomic
   strokes, labels, writers = load_pendigits()
   rng = np.random.default_rng(args.seed)
   drawings = [place(s, rng) for s in strokes]

@@ -7,7 +7,7 @@
 With --weights, DIR holds mlp.safetensors and cnn.safetensors trained without these writers (PEN_WRITERS=1-20): they
 are exported into a temporary copy of the site (export_webgpu.py, the same checks); without it, the site as it is.
 For each model and writer, in a fresh browser profile: the first --per-class digits of each class are drawn with the
-mouse (tests/pen_replay.py) and taught with the "It's a ..." buttons, one at a time; then, once the page has learned
+mouse (bench/digit_page.py) and taught with the "It's a ..." buttons, one at a time; then, once the page has learned
 them, the writer's other digits (placed with seed 1 and rendered as preprocess.js renders them,
 digits/data/pendigits.py) and the first --mnist MNIST test digits are read through window.digitPage.predict: what the
 page would show for each, with the model, backend, learned weights and memory it has then. The same reads on a fresh
@@ -18,15 +18,8 @@ each fold of bench/writer_cv.py's runs is exported into its own site and its wri
 --backend cpu runs a browser without WebGPU; auto lets the page choose by measured speed."""
 import argparse, json, pathlib, random, shutil, statistics, sys, tempfile
 import numpy as np
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from conftest import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, serve
-from pen_replay import draw, load_digits, place, prediction, wait_for_prediction
-from digits.data.mnist import load_mnist
-from digits.data.pendigits import render_pendigits
-from digits.data.training_set import writer_folds, writer_set
-from digits.files import write_text_atomic
-import export_webgpu
+from harness import DESKTOP, RESULTS, ROOT, launch, new_page, serve
+from digit_page import READY_TIMEOUT_MS, draw, pen_digits, place, prediction, wait_for_prediction
 
 LEARNED = """(examples) => {
   const p = document.querySelector("#prediction"), personal = document.querySelector("#personal");
@@ -55,6 +48,7 @@ CHUNK = 250  # inputs per evaluate call
 
 def site_with(weights:pathlib.Path, folder:pathlib.Path) -> pathlib.Path:
   """A copy of Classifier/ whose models are `weights`, exported and checked as export_webgpu.py does."""
+  import export_webgpu
   shutil.copytree(ROOT / "Classifier", folder, ignore=shutil.ignore_patterns("mlp", "cnn", "hyperparameters"))
   for name in ("mlp", "cnn"): export_webgpu.export(name, weights, folder)
   return folder
@@ -71,12 +65,11 @@ def firsts(labels:np.ndarray, per_class:int) -> np.ndarray:
   return np.array(sorted(i for c in range(10) for i in np.flatnonzero(labels == c)[:per_class]), dtype=int)
 
 def open_page(browser, url:str, model:str, query:str):
-  context = browser.new_context(viewport={"width": 1280, "height": 800})
-  page = context.new_page()
+  _, page = new_page(browser, **DESKTOP)
   page.add_init_script(RECORD_PRESSES)
   page.goto(url + f"?model={model}{query}")
-  page.wait_for_selector('#status[data-state="ready"]', timeout=60_000)
-  page.wait_for_function("() => document.querySelector('#status').dataset.nextBackend === ''", timeout=60_000)
+  page.wait_for_selector('#status[data-state="ready"]', timeout=READY_TIMEOUT_MS)
+  page.wait_for_function("() => document.querySelector('#status').dataset.nextBackend === ''", timeout=READY_TIMEOUT_MS)
   return page
 
 def teach(page, model:str, digits:list[dict], seed:int, finetune:bool) -> list[dict]:
@@ -112,6 +105,7 @@ def read_writer(page, name:str, w:int, digits, images, labels, writers, mnist, m
 def sites(args, tmp:pathlib.Path):
   """(site folder, writers it is for): the site as it is or with --weights for --writers; with --cv, each fold's
   models (trained without that fold's writers) for its writers."""
+  from digits.data.training_set import writer_folds, writer_set
   if not args.cv:
     yield (site_with(args.weights, tmp / "site") if args.weights else ROOT / "Classifier"), writer_set(args.writers)
     return
@@ -136,13 +130,17 @@ def main():
   ap.add_argument("--out", type=pathlib.Path, help="default: bench/results/teach_bench_<backend>_<finetune>.json")
   args = ap.parse_args()
   from playwright.sync_api import sync_playwright
-  digits, (images, labels, writers) = load_digits(), render_pendigits(seed=1)
+  sys.path.insert(0, str(ROOT))
+  from digits.data.mnist import load_mnist
+  from digits.data.pendigits import render_pendigits
+  from digits.files import write_text_atomic
+  digits, (images, labels, writers) = pen_digits(), render_pendigits(seed=1)
   _, _, X_test, Y_test = load_mnist()
   mnist, mnist_labels = model_inputs(X_test[:args.mnist]), Y_test[:args.mnist]
   query = ("" if args.backend == "auto" else f"&backend={args.backend}") + f"&finetune={args.finetune}"
   results = {"backend": args.backend, "finetune": args.finetune, "per_class": args.per_class, "mnist_digits": len(mnist), "models": {}}
   with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + (WEBGPU_FLAGS if args.backend != "cpu" else []))
+    browser = launch(p, webgpu=args.backend != "cpu")
     for site, chosen in sites(args, pathlib.Path(tmp)):
       server, url = serve(site)
       for name in args.models.split(","):
@@ -170,7 +168,7 @@ def main():
           f"{min(r['before'] for r in all_rows):.2f}% -> {min(r['after'] for r in all_rows):.2f}%; MNIST drop at most "
           f"{max(r['mnist_before'] - r['mnist'] for r in all_rows):.2f} point; press -> corrected prediction median "
           f"{statistics.median(times):.1f} ms, max {max(times):.1f} ms over {len(times)} presses", flush=True)
-  out = args.out or ROOT / "bench" / "results" / f"teach_bench_{args.backend}_{args.finetune}.json"
+  out = args.out or RESULTS / f"teach_bench_{args.backend}_{args.finetune}.json"
   out.parent.mkdir(exist_ok=True)
   write_text_atomic(out, json.dumps(results, indent=1))
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The same two models and the same training step in PyTorch on the CPU: the yardstick for bench/train_speed.py.
 
-  .venv/bin/pip install -r bench/requirements-torch.txt        # torch==2.13.0, the CPU build (a benchmark-only dependency)
+  .venv/bin/pip install -r bench/requirements-torch.txt        # needs PyTorch: torch==2.13.0, the CPU build (a benchmark-only dependency)
   .venv/bin/python bench/torch_reference.py [--models mlp,cnn] [--batches 128,256] [--aug 1,0] [--threads N]
 
 The step is digits/training/loop.py's: a random batch (torch.randint) from the training set held in memory as float tensors, the
@@ -12,28 +12,21 @@ may use cores, or --threads (tinygrad's CPU backend runs its kernels on one). Wa
 is the mean step time of a chunk of steps, the result the median.
 """
 import argparse, json, math, os, pathlib, statistics, sys, time
-import torch
-import torch.nn as tnn
-import torch.nn.functional as F
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+INSTALL = ".venv/bin/pip install -r bench/requirements-torch.txt"
 
-class MLP(tnn.Module):
-  def __init__(self):
-    super().__init__()
-    self.l1, self.l2, self.l3 = tnn.Linear(784, 512), tnn.Linear(512, 512), tnn.Linear(512, 10)
-  def forward(self, x): return self.l3(F.silu(self.l2(F.silu(self.l1(x.flatten(1))))))
+def torch_model(name:str):
+  """The architecture of digits/models.py in torch, with torch's default initialisation (torch.manual_seed first)."""
+  import torch.nn as tnn
+  if name == "mlp": return tnn.Sequential(tnn.Flatten(), tnn.Linear(784, 512), tnn.SiLU(), tnn.Linear(512, 512), tnn.SiLU(), tnn.Linear(512, 10))
+  return tnn.Sequential(tnn.Unflatten(1, (1, 28, 28)), tnn.Conv2d(1, 8, 3), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(8, 16, 3), tnn.ReLU(),
+                        tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(400, 10))
 
-class ConvNet(tnn.Module):
-  def __init__(self):
-    super().__init__()
-    self.c1, self.c2, self.l1 = tnn.Conv2d(1, 8, 3), tnn.Conv2d(8, 16, 3), tnn.Linear(400, 10)
-  def forward(self, x):
-    x = F.max_pool2d(F.relu(self.c1(x.reshape(-1, 1, 28, 28))), 2)
-    return self.l1(F.max_pool2d(F.relu(self.c2(x)), 2).flatten(1))
-
-def augment(x:torch.Tensor, angle:float, scale:float, shift:float) -> torch.Tensor:
+def augment(x, angle:float, scale:float, shift:float):
   """x (n,28,28) ink: each output pixel p reads the source at R(-theta)(p - t)/zoom about the centre, bilinear, zeros outside."""
+  import torch
+  import torch.nn.functional as F
   n = x.shape[0]
   u = lambda amount: (torch.rand(n) * 2 - 1) * amount
   theta, zoom, tx, ty = u(angle * math.pi / 180), 1 + u(scale), u(shift), u(shift)
@@ -43,12 +36,13 @@ def augment(x:torch.Tensor, angle:float, scale:float, shift:float) -> torch.Tens
   grid = F.affine_grid(mat, (n, 1, 28, 28), align_corners=False)
   return F.grid_sample(x.unsqueeze(1), grid, mode="bilinear", padding_mode="zeros", align_corners=False).squeeze(1)
 
-def measure(name:str, batch:int, aug:bool, X:torch.Tensor, Y:torch.Tensor, warmup:int, chunks:int, chunk_s:float) -> dict:
-  sys.path.insert(0, str(ROOT))
+def measure(name:str, batch:int, aug:bool, X, Y, warmup:int, chunks:int, chunk_s:float) -> dict:
+  import torch
+  import torch.nn.functional as F
   import mnist_mlp, mnist_convnet
   d = (mnist_mlp if name == "mlp" else mnist_convnet).DEFAULTS
   torch.manual_seed(0)
-  model = MLP() if name == "mlp" else ConvNet()
+  model = torch_model(name)
   opt = torch.optim.Adam(model.parameters(), lr=d["LR"])
   def step() -> float:
     idx = torch.randint(0, X.shape[0], (batch,))
@@ -80,6 +74,8 @@ def main():
   ap.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core the process may use)")
   ap.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
   args = ap.parse_args()
+  try: import torch
+  except ImportError: sys.exit(f"error: PyTorch is not installed (a benchmark-only dependency): {INSTALL}")
   torch.set_num_threads(args.threads or len(os.sched_getaffinity(0)))
   sys.path.insert(0, str(ROOT))
   from digits.data.mnist import load_mnist

@@ -93,7 +93,8 @@ def main():
   ap.add_argument("--steps", type=int, default=0, help="steps per chunk (0: about --chunk-s seconds' worth)")
   ap.add_argument("--chunk-s", type=float, default=1.5)
   ap.add_argument("--cachedb", default="", help="tinygrad's disk cache (BEAM results, compiled kernels); default: tinygrad's")
-  ap.add_argument("--torch", action="store_true", help="also run bench/torch_reference.py for the same models and batches")
+  ap.add_argument("--torch", action="store_true", help="also run bench/torch_reference.py for the same models and batches "
+                  "(needs PyTorch: .venv/bin/pip install -r bench/requirements-torch.txt)")
   ap.add_argument("--torch-threads", type=int, default=0, help="its threads (0: one per core; tinygrad's CPU backend uses one)")
   ap.add_argument("--json", default="", help="also write every result to this file")
   ap.add_argument("--child", default="", help=argparse.SUPPRESS)

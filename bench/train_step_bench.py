@@ -7,9 +7,8 @@ Each row is a fresh page: `warmup` untimed steps, then `steps` timed ones, each 
 (ours: inputs upload, every kernel in one command buffer or WebAssembly call chain, the loss read; TF.js:
 optimizer.minimize + loss.data()). Ours also warps each image (the augmentation of digits/export/finetune.py), which TF.js does not.
 Writes bench/results/train_step_bench.json."""
-import argparse, json, pathlib, statistics, sys
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from browser_bench import CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS, RESULTS, ROOT, serve, new_page, machine_info, pct
+import argparse, json, statistics, sys
+from harness import BENCH, RESULTS, ROOT, launch, machine_info, new_page, pct, serve
 
 VARIANTS = [("ours", "webgpu"), ("ours", "wasm"), ("tfjs", "webgpu"), ("tfjs", "wasm"), ("tfjs", "cpu")]
 
@@ -19,13 +18,15 @@ def main():
   ap.add_argument("--warmup", type=int, default=5)
   ap.add_argument("--steps", type=int, default=30)
   args = ap.parse_args()
+  if not (BENCH / "node_modules" / "@tensorflow" / "tfjs").exists():
+    sys.exit("error: TensorFlow.js is not installed (a benchmark-only package, bench/package.json): run `npm ci --prefix bench`")
   from playwright.sync_api import sync_playwright
   sys.path.insert(0, str(ROOT))
   from digits.export.finetune import RECIPES
-  server, base = serve(ROOT)
+  server, base = serve()
   results = {}
   with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET_FLAGS + WEBGPU_FLAGS)
+    browser = launch(p)
     for model in args.models.split(","):
       recipe = RECIPES[model]
       for library, backend in VARIANTS:

@@ -18,11 +18,13 @@ from dataclasses import fields
 from concurrent.futures import ProcessPoolExecutor
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from digits.data.training_set import WRITERS, rendered_pendigits, writer_folds, writers_text
-from digits.data.strokes import Variation
-import mnist_convnet, mnist_mlp
 
-SCRIPTS = {"mlp": ("mnist_mlp.py", mnist_mlp.DEFAULTS), "cnn": ("mnist_convnet.py", mnist_convnet.DEFAULTS)}
+SCRIPTS = {"mlp": "mnist_mlp.py", "cnn": "mnist_convnet.py"}
+
+def defaults(model:str) -> dict:
+  """The training script's DEFAULTS (imported here, as they bring tinygrad with them)."""
+  import mnist_convnet, mnist_mlp
+  return {"mlp": mnist_mlp, "cnn": mnist_convnet}[model].DEFAULTS
 
 def settings_of(model:str, recipe:dict) -> dict:
   """The env vars of one model's run: the recipe's common ones, then its model's own."""
@@ -31,24 +33,29 @@ def settings_of(model:str, recipe:dict) -> dict:
 
 def renderings(model:str, env:dict) -> list[tuple]:
   """(seed, variation, copy) of each pen digit rendering that a run of `model` with these env vars reads."""
-  value = lambda name: float(env.get(name, SCRIPTS[model][1][name]))
+  from digits.data.strokes import Variation
+  value = lambda name: float(env.get(name, defaults(model)[name]))
   variation = Variation(*(value(f"STROKE_{f.name.upper()}") for f in fields(Variation)))
   return [(int(value("SEED")), variation, copy) if variation and copy else (0, Variation(), 0) for copy in range(int(env["PEN_REPEAT"]))]
 
-def render(task:tuple) -> None: rendered_pendigits(*task)
+def render(task:tuple) -> None:
+  from digits.data.training_set import rendered_pendigits
+  rendered_pendigits(*task)
 
 def runs(recipes:dict, models:list[str], folds:list[list[int]], out:pathlib.Path) -> list[dict]:
+  from digits.data.training_set import WRITERS, writers_text
   todo = []
   for name, recipe in recipes.items():
     for model in recipe.get("models", models):
       for k, fold in enumerate(folds):
         folder = out / name / f"{model}-fold{k + 1}"
-        env = {"PEN_REPEAT": str(SCRIPTS[model][1]["PEN_REPEAT"]), **settings_of(model, recipe),
+        env = {"PEN_REPEAT": str(defaults(model)["PEN_REPEAT"]), **settings_of(model, recipe),
                "PEN_WRITERS": writers_text(sorted(set(WRITERS) - set(fold))), "WEIGHTS_DIR": str(folder)}
         todo.append({"recipe": name, "model": model, "fold": k + 1, "folder": folder, "env": env})
   return todo
 
 def run(args) -> None:
+  from digits.data.training_set import writer_folds
   recipes = {name: json.loads(text) for name, text in (r.split("=", 1) for r in args.recipe)}
   for path in args.recipes: recipes |= json.loads(path.read_text())
   todo = [r for r in runs(recipes, args.models.split(","), writer_folds(), args.out) if not (r["folder"] / f"{r['model']}.json").exists()]
@@ -63,7 +70,7 @@ def run(args) -> None:
       r["folder"].mkdir(parents=True, exist_ok=True)
       log = open(r["folder"] / "log.txt", "w")
       env = {**os.environ, **r["env"], **({"DEV": args.dev} if args.dev else {})}
-      r["process"] = subprocess.Popen([sys.executable, SCRIPTS[r["model"]][0]], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+      r["process"] = subprocess.Popen([sys.executable, SCRIPTS[r["model"]]], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
       r["started"] = time.monotonic()
       running.append(r)
     time.sleep(1)
