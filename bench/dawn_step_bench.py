@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The exported graphs on this machine's GPU through Dawn, run as the page's loader runs them (js/webgpu_graph.js):
+"""The exported graphs on this machine's GPU through Dawn, run as the page's loader runs them (js/runtime/webgpu_graph.js):
 pipelines and bind groups made once, then every kernel of a call in one compute pass of one command buffer, one submit,
 and the output read back.
   python bench/dawn_step_bench.py [--models mlp,cnn] [--calls 200] [--weights DIR] [--state-device CPU]

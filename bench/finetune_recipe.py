@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Chooses the page's fine-tuning recipe (finetune.RECIPES) in Python, with the very step the page runs (finetune.make_step,
-tinygrad on the CPU) and the page's batch sampling (Classifier/js/learning.js, mirrored in `batches` below).
+tinygrad on the CPU) and the page's batch sampling (Classifier/js/learning/learning.js, mirrored in `batches` below).
 
 For each held-out writer (default 21-30: models trained with pen writers 1-20 only, --weights), the first `--teach`
 digits of each class are taught one at a time, in the writer's order, as the page teaches them; then the writer's

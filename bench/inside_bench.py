@@ -39,7 +39,7 @@ PARTS = """async ([name, backend, x, calls]) => {
   const markup = new DOMParser().parseFromString(await (await fetch("./index.html")).text(), "text/html");
   markup.querySelectorAll("script").forEach((script) => script.remove());
   document.body.replaceWith(document.adoptNode(markup.body));
-  const { loadClassifier } = await import("./js/classifier.js"), { InsidePanel } = await import("./js/inside_panel.js");
+  const { loadClassifier } = await import("./js/classifier.js"), { InsidePanel } = await import("./js/ui/inside_panel.js");
   const model = await loadClassifier(name, { backend }), input = new Float32Array(x);
   const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
   const timed = async (work) => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Pen digits rendered into 28x28 images the way the page's Classifier/js/preprocess.js does, saved for fast evaluation.
+"""Pen digits rendered into 28x28 images the way the page's Classifier/js/ui/preprocess.js does, saved for fast evaluation.
 
 Each digit of data/pendigits/ is placed on a virtual 280x280 canvas the way a person might draw it there (pendigits.place:
 30%-80% of the canvas tall, a random position, a 12-16 px pen), then preprocessed in batches by the real preprocess.js in

@@ -179,7 +179,7 @@ def two_deploys(tmp_path_factory):
   """One origin with two deploys of the page: old/ as it is, new/ with the next version of the store's database."""
   root = tmp_path_factory.mktemp("deploys")
   for deploy in ("old", "new"): shutil.copytree(ROOT / "Classifier", root / deploy, ignore=shutil.ignore_patterns("hyperparameters"))
-  store = root / "new" / "js" / "personal_store.js"
+  store = root / "new" / "js" / "learning" / "personal_store.js"
   text = store.read_text()
   assert "DB_VERSION = 1," in text
   store.write_text(text.replace("DB_VERSION = 1,", "DB_VERSION = 2,"))

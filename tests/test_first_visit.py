@@ -106,7 +106,7 @@ def test_the_first_answers_modules_are_all_preloaded():
   and the default model's generated ones are all in index.html's modulepreloads, and each names a file of the site."""
   html = (SITE / "index.html").read_text()
   preloaded = re.findall(PRELOAD, html)
-  first = [m for start in ("js/app.js", "js/preprocess.js", "js/classifier.js", f"{DEFAULT_MODEL}/{DEFAULT_MODEL}.js",
+  first = [m for start in ("js/app.js", "js/ui/preprocess.js", "js/classifier.js", f"{DEFAULT_MODEL}/{DEFAULT_MODEL}.js",
                            f"{DEFAULT_MODEL}/{DEFAULT_MODEL}.cpu.js") for m in static_imports(start)]
   assert set(first) <= set(preloaded), f"not preloaded: {sorted(set(first) - set(preloaded))}"
   assert all((SITE / href).is_file() for href in preloaded), [href for href in preloaded if not (SITE / href).is_file()]

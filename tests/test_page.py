@@ -135,7 +135,7 @@ BURST = """async (strokes) => {
 }"""
 
 def classify_measures_since(page, since:float) -> list[dict]:
-  """The page's "classify" User Timing measures (one per computation, see js/scheduler.js) that began at `since` or
+  """The page's "classify" User Timing measures (one per computation, see js/model/scheduler.js) that began at `since` or
   later, in order: [{start, end}] in ms of performance.now()."""
   return page.evaluate("""(since) => performance.getEntriesByName("classify", "measure")
     .filter((m) => m.startTime >= since).map((m) => ({start: m.startTime, end: m.startTime + m.duration}))""", since)

@@ -1,5 +1,5 @@
 """The pen digits in data/pendigits/ and digits/data/pendigits.py: the file loads and is verified, converting keeps every
-digit, the numpy render gives the images that Classifier/js/preprocess.js gives in real Chromium for the same drawings,
+digit, the numpy render gives the images that Classifier/js/ui/preprocess.js gives in real Chromium for the same drawings,
 plain or varied stroke by stroke (digits/data/strokes.py, reproducible from its seed), and the writers' folds."""
 import json, subprocess, sys
 import numpy as np

@@ -1,4 +1,4 @@
-"""Classifier/js/preprocess.js in real Chromium: drawings (vector strokes in CSS px) -> MNIST-like 28x28 inputs in -1..1."""
+"""Classifier/js/ui/preprocess.js in real Chromium: drawings (vector strokes in CSS px) -> MNIST-like 28x28 inputs in -1..1."""
 import numpy as np
 import pytest
 

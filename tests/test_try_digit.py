@@ -24,7 +24,7 @@ def try_page(browser, site_url, five):
   page.goto(site_url + "Classifier/")
   wait_ready(page)
   page.strokes = page.evaluate("""async (digit) => {
-    const { placed } = await import("./js/try_digit.js"), side = document.querySelector("#canvas").clientWidth;
+    const { placed } = await import("./js/ui/try_digit.js"), side = document.querySelector("#canvas").clientWidth;
     return placed(digit).map((stroke) => stroke.map(([x, y]) => [x * side, y * side]));
   }""", five)
   yield page

@@ -1,18 +1,18 @@
 // @ts-check
 // The page's entry point: wires the drawing, the views (what touches the page), the scheduler (when to classify) and
 // the classifiers (classifier_loads.js) together, and holds which model is selected.
-import { DrawingSurface } from "./drawing.js";
-import { elements } from "./page_elements.js";
-import * as controls from "./controls_view.js";
-import * as prediction from "./prediction_view.js";
-import * as status from "./status_view.js";
-import { readPageOptions } from "./page_options.js";
-import { ClassificationScheduler } from "./scheduler.js";
-import { ClassifierLoads } from "./classifier_loads.js";
-import { classify, leanedOn } from "./classification.js";
-import { InsideWeights } from "./inside_weights.js";
-import { installPageHook } from "./page_hook.js";
-import { downloadProgress } from "./download_progress.js";
+import { DrawingSurface } from "./ui/drawing.js";
+import { elements } from "./ui/page_elements.js";
+import * as controls from "./ui/controls_view.js";
+import * as prediction from "./ui/prediction_view.js";
+import * as status from "./ui/status_view.js";
+import { readPageOptions } from "./ui/page_options.js";
+import { ClassificationScheduler } from "./model/scheduler.js";
+import { ClassifierLoads } from "./model/classifier_loads.js";
+import { classify, leanedOn } from "./model/classification.js";
+import { InsideWeights } from "./ui/inside_weights.js";
+import { installPageHook } from "./ui/page_hook.js";
+import { downloadProgress } from "./runtime/download_progress.js";
 import { keepOffline } from "./offline.js";
 import { pageFeatures } from "./page_features.js";
 
@@ -28,13 +28,13 @@ let answerable = () => {};
 const firstAnswer = new Promise((resolve) => { answerable = resolve; });  // the first model shown ready, or failed
 const classifiers = new ClassifierLoads(loadClassifierFor);
 const scheduler = new ClassificationScheduler(classifyLatestDrawing, prediction.showSettled);
-/** @type {{ panel: import("./inside_panel.js").InsidePanel | null, weights: InsideWeights, asked: boolean }} */
+/** @type {{ panel: import("./ui/inside_panel.js").InsidePanel | null, weights: InsideWeights, asked: boolean }} */
 const inside = { panel: null, weights: new InsideWeights(), asked: false };  // panel: null until its module is in
 const drawing = new DrawingSurface(elements.canvas, { onChange: onDrawingChange });
 // What the page has learned of the person, restored from this browser once the first model can answer (the first
 // reading does not wait for it; the drawing is read again with it); never rejects: without it the page still classifies.
 const learning = firstAnswer.then(openLearner);
-/** @type {{ learner: import("./learner.js").Learner | null }} */
+/** @type {{ learner: import("./learning/learner.js").Learner | null }} */
 const opened = { learner: null };  // the learner, once open
 const memoryWanted = new Set();  // the models whose memory's store step was fetched ahead, when the person first drew
 installPageHook({ predict: predictForHook, input: async () => (await code.preprocess).toModelInput(drawing.strokes) });

@@ -2,11 +2,11 @@
 // One entry point for the page: loadClassifier(name) gives a model (classifier_model.js) that reads a drawing with the
 // person's memory, on WebGPU or on the CPU, chosen by measured speed in auto mode, from one download of the weights;
 // that learns where the same rule says; and that keeps the person's weights and memory in whichever backend answers.
-import { shareDownload } from "./safetensors.js";
+import { shareDownload } from "./runtime/safetensors.js";
 import { BACKEND_CHOICES, DEFAULT_BACKEND, MODEL_NAMES } from "./models.js";
-import { cpuEngine, tryWebgpu, webgpuEngine, weightsUrl } from "./model_engines.js";
-import { openGpu } from "./gpu_device.js";
-import { Classifier } from "./classifier_model.js";
+import { cpuEngine, tryWebgpu, webgpuEngine, weightsUrl } from "./runtime/model_engines.js";
+import { openGpu } from "./runtime/gpu_device.js";
+import { Classifier } from "./model/classifier_model.js";
 import { webgpuAlone, webgpuUnavailable } from "./texts.js";
 
 /** @typedef {import("./contracts.js").BackendChoice} BackendChoice */

@@ -4,7 +4,7 @@
 // data, and tells the person when a new version is ready (it waits, whole, until no page of the old one is open) or has
 // taken over. Without service workers, or with storage
 // refused, the page is as without this module: nothing is said.
-import { elements } from "./page_elements.js";
+import { elements } from "./ui/page_elements.js";
 
 const WORKER_URL = new URL("../service-worker.js", import.meta.url);
 

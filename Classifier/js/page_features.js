@@ -13,14 +13,14 @@ export function pageFeatures(showError) {
     module.catch(showError);  // shown at once, not only when the module is first needed
     return module;
   };
-  const first = { preprocess: load("./preprocess.js"), classifier: load("./classifier.js") };
+  const first = { preprocess: load("./ui/preprocess.js"), classifier: load("./classifier.js") };
   /** @type {{ learner: Promise<any>, panel: Promise<any>, inside: Promise<any>, tryDigit: Promise<any> } | null} */
   let rest = null;
   const later = () => rest ??= {
-    learner: load("./learner.js"),
-    panel: load("./personal_panel.js"),
-    inside: load("./inside_panel.js"),
-    tryDigit: load("./try_digit.js"),
+    learner: load("./learning/learner.js"),
+    panel: load("./ui/personal_panel.js"),
+    inside: load("./ui/inside_panel.js"),
+    tryDigit: load("./ui/try_digit.js"),
   };
   return { first, later };
 }

@@ -3,7 +3,7 @@
 // modules decide and carry the facts (a model, a time, an error's message), and take their words from here, so that one
 // thing is said one way. What a view shows of its own (labels, captions) stays with the view.
 import { MODEL_LABELS } from "./models.js";
-import { formatDuration } from "./clock.js";
+import { formatDuration } from "./runtime/clock.js";
 
 /** @typedef {import("./contracts.js").ModelName} ModelName */
 

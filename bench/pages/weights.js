@@ -1,4 +1,4 @@
-// A minimal safetensors reader for the library pages (ours has its own in Classifier/js/safetensors.js).
+// A minimal safetensors reader for the library pages (ours has its own in Classifier/js/runtime/safetensors.js).
 export async function readSafetensors(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);

@@ -1,5 +1,5 @@
 """Real pen-drawn digits (data/pendigits/, see its README): loaded and verified, placed on a virtual canvas the way a person
-might draw them on the page, and rendered into 28x28 images as Classifier/js/preprocess.js renders a pen-only drawing,
+might draw them on the page, and rendered into 28x28 images as Classifier/js/ui/preprocess.js renders a pen-only drawing,
 in numpy: training on them needs no browser."""
 import hashlib, io, pathlib
 import numpy as np
@@ -45,7 +45,7 @@ def place(strokes:list, rng:np.random.Generator) -> list[dict]:
   x, y = (rng.uniform(pen / 2, max(pen / 2, CANVAS - pen / 2 - extent * scale)) for extent in (w, h))
   return [{"tool": "pen", "width": round(pen, 2), "points": (a * scale + (x, y)).round(2).tolist()} for a in arrays]
 
-# --- rendering: Classifier/js/preprocess.js's toModelInput for pen-only drawings, without a browser ---
+# --- rendering: Classifier/js/ui/preprocess.js's toModelInput for pen-only drawings, without a browser ---
 # The drawing is re-drawn as preprocess.js draws it; the anti-aliasing follows what Chromium's Skia does on its
 # software canvas, measured there: each px row is sampled on SUB horizontal lines through its quarters, the ink's
 # exact length on each line counts, and 256ths of coverage are the alpha, 256 clamped to 255.

@@ -13,7 +13,7 @@ from digits.training.augment import to_model_range, warp
 # Per model: batch: images per step, of which `personal` are the person's examples (drawn with replacement; the newest
 # always among them) and the rest ordinary digits from the replay sample, so that the model keeps reading everyone else;
 # steps: Adam steps each time the person teaches a digit, repeated up to `rounds` times while the model still misreads
-# that drawing (on the page, only while the answer still comes within about a second: js/learner.js); lr: Adam's;
+# that drawing (on the page, only while the answer still comes within about a second: js/learning/learner.js); lr: Adam's;
 # angle (degrees), scale, shift (px): the warp's ranges; replay: how many ordinary digits (MNIST training images) the
 # page fetches to mix in. Chosen on writers 1-10 with models trained on pen writers 11-30 (bench/finetune_recipe.py;
 # Classifier/HYPERPARAMETERS.md has the sweep).

@@ -33,11 +33,11 @@ def modules(name:str, source:pathlib.Path, version:str, graphs:dict, wasm:dict, 
   settings = {"capacity": memory.CAPACITY, "exact": memory.EXACT, **memory.SETTINGS[name]}
   weights = f'new URL("{name}.{COMPACT_FILE}", import.meta.url)'
   return {
-    f"{name}.js": header(source) + 'import { loadWebgpuModel } from "../js/webgpu_graph.js";\n\n'
+    f"{name}.js": header(source) + 'import { loadWebgpuModel } from "../js/runtime/webgpu_graph.js";\n\n'
       f'export const weightsVersion = "{version}";\nexport const graph = {dump(graphs["infer"]["webgpu"])};\n\n'
       "// const model = await load(device); const logits = await model(Float32Array(784) in -1..1) -> Float32Array(10)\n"
       f"export const load = (device, url = {weights}) => loadWebgpuModel(device, url, graph);\n",
-    f"{name}.cpu.js": header(source) + 'import { loadWasmModel } from "../js/wasm_graph.js";\n\n'
+    f"{name}.cpu.js": header(source) + 'import { loadWasmModel } from "../js/runtime/wasm_graph.js";\n\n'
       f'export const weightsVersion = "{version}";\nexport const graph = {dump(wasm["infer"])};\n'
       f'export const wasm = new URL("{name}.cpu.wasm", import.meta.url);\n\n'
       "// const model = await load(); const logits = await model(Float32Array(784) in -1..1) -> Float32Array(10)\n"

@@ -1,5 +1,5 @@
 """tinygrad's C kernels of a "wasm" graph (graph.py) compiled into one WebAssembly module, and that module
-replayed in Python (wasmtime) the way Classifier/js/wasm_graph.js replays it in a browser.
+replayed in Python (wasmtime) the way Classifier/js/runtime/wasm_graph.js replays it in a browser.
 
 The module imports its memory (env.memory), so that every graph of a model shares one memory and its state; it exports
 one function per distinct kernel, taking the kernel's buffers as byte offsets in that memory. Its stack takes the

@@ -1,8 +1,8 @@
-// Durations as the page says them (Classifier/js/clock.js): no more digits than the clock's step carries, and a
+// Durations as the page says them (Classifier/js/runtime/clock.js): no more digits than the clock's step carries, and a
 // duration below the step said as "< step".
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clockStep, formatDuration, timeRuns } from "../../Classifier/js/clock.js";
+import { clockStep, formatDuration, timeRuns } from "../../Classifier/js/runtime/clock.js";
 
 test("times below the clock's step are said as such, others with the step's digits", () => {
   assert.deepEqual([formatDuration(0.04, 0.1), formatDuration(3.456, 0.1), formatDuration(0.4, 1), formatDuration(3.456, 1), formatDuration(12, 16.7)],

@@ -1,9 +1,9 @@
-// The batches of one teaching (Classifier/js/learning.js teachingBatches, the recipe of digits/export/finetune.py):
+// The batches of one teaching (Classifier/js/learning/learning.js teachingBatches, the recipe of digits/export/finetune.py):
 // in each, the newest example first, then personal - 1 drawn from all of them, then ordinary digits from the replay
 // sample in -1..1; every image its own warp noise.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { teachingBatches } from "../../Classifier/js/learning.js";
+import { teachingBatches } from "../../Classifier/js/learning/learning.js";
 
 const INPUT = 784;
 const example = (value, label) => ({ input: new Float32Array(INPUT).fill(value), label });

@@ -1,8 +1,8 @@
-// The memory's layout (Classifier/js/model_memory.js): an example takes `copies` rows; the newest examples that fit
+// The memory's layout (Classifier/js/learning/model_memory.js): an example takes `copies` rows; the newest examples that fit
 // are held, example i in slot i modulo the slots, so a full memory overwrites its oldest.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { layout, slotsOf } from "../../Classifier/js/model_memory.js";
+import { layout, slotsOf } from "../../Classifier/js/learning/model_memory.js";
 
 const examples = (n) => Array.from({ length: n }, (_, i) => ({ input: new Float32Array(784), label: i % 10 }));
 

@@ -1,7 +1,7 @@
-// The page's address options (Classifier/js/page_options.js): known values chosen, unknown ones fall back with a notice.
+// The page's address options (Classifier/js/ui/page_options.js): known values chosen, unknown ones fall back with a notice.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readPageOptions } from "../../Classifier/js/page_options.js";
+import { readPageOptions } from "../../Classifier/js/ui/page_options.js";
 import { DEFAULT_BACKEND, DEFAULT_MODEL, MODEL_NAMES } from "../../Classifier/js/models.js";
 
 const read = (query) => readPageOptions(new URLSearchParams(query));

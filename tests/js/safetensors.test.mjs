@@ -1,9 +1,9 @@
-// The safetensors reader and writer of the page (Classifier/js/safetensors.js): exactly the tensors a model needs,
+// The safetensors reader and writer of the page (Classifier/js/runtime/safetensors.js): exactly the tensors a model needs,
 // each problem named with its file and tensor; data files of F32, I32 and U8; gzipped or already unpacked bytes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { encodeSafetensors, gunzipped, parseSafetensors, readTensors } from "../../Classifier/js/safetensors.js";
+import { encodeSafetensors, gunzipped, parseSafetensors, readTensors } from "../../Classifier/js/runtime/safetensors.js";
 
 const weights = () => encodeSafetensors({ "l1.weight": { shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) },
                                           "l1.bias": { shape: [2], data: Float32Array.of(-1, 0.5) } });

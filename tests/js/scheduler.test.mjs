@@ -1,8 +1,8 @@
-// When the page classifies (Classifier/js/scheduler.js): one computation at a time, a burst of requests answered by
+// When the page classifies (Classifier/js/model/scheduler.js): one computation at a time, a burst of requests answered by
 // one more run on the drawing as it is then, every request resolved by a run that began after it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ClassificationScheduler } from "../../Classifier/js/scheduler.js";
+import { ClassificationScheduler } from "../../Classifier/js/model/scheduler.js";
 
 // A classify() whose runs end only when the test says so: runs[i].end() finishes run i.
 function controlledClassify() {

@@ -2,18 +2,18 @@
 // A classifier's fine-tuning: the person's weights (null: the shipped ones), and one teaching's steps on either backend,
 // in the training worker on the CPU or in the engine's own session on WebGPU, with the optimizer's state kept on the
 // backend that trained last (it starts afresh on a move, or when the weights are set from outside).
-import { trainInWorker } from "./training_client.js";
-import { initialState } from "./graph_io.js";
-import { graphModule } from "./model_engines.js";
+import { trainInWorker } from "../runtime/training_client.js";
+import { initialState } from "../runtime/graph_io.js";
+import { graphModule } from "../runtime/model_engines.js";
 
-/** @typedef {import("./contracts.js").Backend} Backend */
-/** @typedef {import("./contracts.js").ModelName} ModelName */
-/** @typedef {import("./contracts.js").Session} Session */
-/** @typedef {import("./contracts.js").Tensors} Tensors */
-/** @typedef {import("./contracts.js").TrainingBatch} TrainingBatch */
-/** @typedef {import("./contracts.js").TrainingResult} TrainingResult */
-/** @typedef {import("./contracts.js").Weights} Weights */
-/** @typedef {import("./model_engines.js").Engine} Engine */
+/** @typedef {import("../contracts.js").Backend} Backend */
+/** @typedef {import("../contracts.js").ModelName} ModelName */
+/** @typedef {import("../contracts.js").Session} Session */
+/** @typedef {import("../contracts.js").Tensors} Tensors */
+/** @typedef {import("../contracts.js").TrainingBatch} TrainingBatch */
+/** @typedef {import("../contracts.js").TrainingResult} TrainingResult */
+/** @typedef {import("../contracts.js").Weights} Weights */
+/** @typedef {import("../runtime/model_engines.js").Engine} Engine */
 /** @typedef {{ result: TrainingResult, stepMs: number, current: boolean }} Trained  current: no setWeights() since it began */
 
 /** @param {Weights} weights @param {string[]} [names] @returns {Weights} copies, of those named */

@@ -4,9 +4,9 @@
 // #load-progress while it loads), the error (#error) and the notices (#notice), each notice shown once however often
 // it comes.
 import { elements } from "./page_elements.js";
-import { BACKEND_LABELS, MODEL_LABELS } from "./models.js";
+import { BACKEND_LABELS, MODEL_LABELS } from "../models.js";
 
-/** @typedef {import("./contracts.js").Classifier} Classifier */
+/** @typedef {import("../contracts.js").Classifier} Classifier */
 
 const notices = new Set();
 let loadingModel = "";  // the model that the status says is loading, or was last
@@ -17,7 +17,7 @@ function setStatus(state, text) {
   elements.status.textContent = text;
 }
 
-/** @param {import("./contracts.js").ModelName} name */
+/** @param {import("../contracts.js").ModelName} name */
 export function showLoading(name) {
   loadingModel = name;
   setStatus("loading", `Loading the ${MODEL_LABELS[name]} model…`);
@@ -29,7 +29,7 @@ const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const arrived = new Map();
 
 // One more chunk of a file: shown if it is one of the files (<name>/<name>.*) of the model loading.
-/** @param {import("./download_progress.js").DownloadProgress} progress */
+/** @param {import("../runtime/download_progress.js").DownloadProgress} progress */
 export function showArrived({ url, loaded, total }) {
   const name = new URL(url).pathname.split("/").at(-2) ?? "";
   if (!arrived.has(name)) arrived.set(name, new Map());

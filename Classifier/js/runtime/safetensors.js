@@ -1,7 +1,7 @@
 // @ts-check
 // Downloads a .safetensors file (a model's weights: float32, or compact and gzipped as export_webgpu.py writes them) and
 // checks it holds exactly what a model needs before anything uses it.
-/** @typedef {import("./contracts.js").Weights} Weights */
+/** @typedef {import("../contracts.js").Weights} Weights */
 
 import { reportProgress } from "./download_progress.js";
 

@@ -5,7 +5,7 @@
 // redrawn as vectors at a line width tied to the 20 px box, so thin and thick pens, big and small digits
 // all come out with MNIST's stroke thickness. Erasers scale with the drawing, and grow where the pen grew,
 // so that ink the person erased completely is gone completely.
-import { INPUT_SIDE } from "./models.js";
+import { INPUT_SIDE } from "../models.js";
 
 export const IMAGE_SIZE = INPUT_SIDE;    // the models' input is IMAGE_SIZE x IMAGE_SIZE
 export const BOX_SIZE = 20;              // MNIST fits the ink of each digit into a 20x20 box

@@ -3,13 +3,13 @@
 // backends the classifiers may use (classifier.js); ?finetune=on|off, whether teaching fine-tunes the model in the
 // background besides putting the digit in its memory (learner.js). An unknown value falls back to the default, with
 // a notice.
-import { BACKEND_CHOICES, DEFAULT_BACKEND, DEFAULT_MODEL, MODEL_NAMES } from "./models.js";
+import { BACKEND_CHOICES, DEFAULT_BACKEND, DEFAULT_MODEL, MODEL_NAMES } from "../models.js";
 
 const FINETUNE_CHOICES = ["on", "off"], DEFAULT_FINETUNE = "on";
 
 /**
  * @param {URLSearchParams} query
- * @returns {{ model: import("./contracts.js").ModelName, backend: import("./contracts.js").BackendChoice, finetune: boolean,
+ * @returns {{ model: import("../contracts.js").ModelName, backend: import("../contracts.js").BackendChoice, finetune: boolean,
  *   notices: string[] }}
  */
 export function readPageOptions(query) {

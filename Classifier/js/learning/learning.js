@@ -1,16 +1,16 @@
 // @ts-check
 // What a fine-tuning run is made of, whatever the backend: the replay sample of ordinary digits, and the batches of one
 // teaching (the recipe of finetune.py, in the model's train module). bench/finetune_recipe.py mirrors `teachingBatches`.
-import { fetchBytes, gunzipped, readTensors } from "./safetensors.js";
-import { INPUT_SIZE } from "./models.js";
-import { SharedAttempt } from "./shared_attempt.js";
-import { indexOfMax } from "./probabilities.js";
+import { fetchBytes, gunzipped, readTensors } from "../runtime/safetensors.js";
+import { INPUT_SIZE } from "../models.js";
+import { SharedAttempt } from "../runtime/shared_attempt.js";
+import { indexOfMax } from "../model/probabilities.js";
 
 // A teaching starts no training round that would end later than this after its first round began, so that the
 // fine-tuning of one example ends within about a second even where a round is slow (WebGPU on SwiftShader)
 const ROUNDS_WITHIN_MS = 800;
 
-export const REPLAY_URL = new URL("../data/replay.safetensors.gz", import.meta.url);
+export const REPLAY_URL = new URL("../../data/replay.safetensors.gz", import.meta.url);
 
 // {images: Uint8Array (n x 784), labels: Uint8Array}, fetched once, on the first teaching (again after a failure)
 const replay = new SharedAttempt(async () => {
@@ -51,9 +51,9 @@ export function teachingBatches(examples, newest, replayData, recipe, noisePerIm
 // drawing, at most recipe.rounds. Resolves to the backend of the last run, or null as soon as current() is false (the
 // examples were forgotten meanwhile).
 /**
- * @param {import("./contracts.js").Classifier} classifier @param {{ input: Float32Array, label: number }[]} examples
+ * @param {import("../contracts.js").Classifier} classifier @param {{ input: Float32Array, label: number }[]} examples
  * @param {{ replay: any, recipe: any, noisePerImage: number }} teaching @param {() => boolean} current
- * @returns {Promise<import("./contracts.js").Backend | null>}
+ * @returns {Promise<import("../contracts.js").Backend | null>}
  */
 export async function teachNewest(classifier, examples, { replay, recipe, noisePerImage }, current) {
   const example = examples[examples.length - 1], started = performance.now();

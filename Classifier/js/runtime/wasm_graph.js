@@ -5,15 +5,15 @@
 import { fetchBytes, fetchWeights, pickWeights } from "./safetensors.js";
 import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "./graph_io.js";
 
-/** @typedef {import("./contracts.js").Dtype} Dtype */
-/** @typedef {import("./contracts.js").Model} Model */
-/** @typedef {import("./contracts.js").Tensors} Tensors */
-/** @typedef {import("./contracts.js").WasmGraph} WasmGraph */
-/** @typedef {import("./contracts.js").Weights} Weights */
+/** @typedef {import("../contracts.js").Dtype} Dtype */
+/** @typedef {import("../contracts.js").Model} Model */
+/** @typedef {import("../contracts.js").Tensors} Tensors */
+/** @typedef {import("../contracts.js").WasmGraph} WasmGraph */
+/** @typedef {import("../contracts.js").Weights} Weights */
 
 const ALIGN = 64, PAGE = 65536;
 
-/** @param {import("./contracts.js").TypedArray} values @returns {Dtype} */
+/** @param {import("../contracts.js").TypedArray} values @returns {Dtype} */
 const dtypeOf = (values) => /** @type {Dtype} */ (Object.keys(ARRAYS).find((dtype) => values instanceof ARRAYS[dtype]));
 
 /** @param {string | URL} url */

@@ -6,15 +6,15 @@
 // with a GpuLostError. Putting the person's state into the new session is the caller's: the engine knows none of it.
 import { openGpu } from "./gpu_device.js";
 import { initialState } from "./graph_io.js";
-import { importModelModule, modelFile } from "./models.js";
+import { importModelModule, modelFile } from "../models.js";
 import { SharedAttempt } from "./shared_attempt.js";
-import { gpuLost, onCpuWithoutWebgpu, webgpuCouldNotRun } from "./texts.js";
+import { gpuLost, onCpuWithoutWebgpu, webgpuCouldNotRun } from "../texts.js";
 
-/** @typedef {import("./contracts.js").Backend} Backend */
-/** @typedef {import("./contracts.js").ModelName} ModelName */
-/** @typedef {import("./contracts.js").Session} Session */
-/** @typedef {import("./contracts.js").Tensors} Tensors */
-/** @typedef {import("./contracts.js").Weights} Weights */
+/** @typedef {import("../contracts.js").Backend} Backend */
+/** @typedef {import("../contracts.js").ModelName} ModelName */
+/** @typedef {import("../contracts.js").Session} Session */
+/** @typedef {import("../contracts.js").Tensors} Tensors */
+/** @typedef {import("../contracts.js").Weights} Weights */
 /** @typedef {"explain" | "store" | "train"} GraphKey  the graphs a session gets on first use */
 /**
  * @typedef {object} Engine
@@ -51,7 +51,7 @@ export class DeviceLostError extends Error {}
 // prepare(session, key) for one model and target, whose sessions start with `loaded`'s state: each graph added once
 // per session (a failure is tried again), the state it brings that no graph of the session had yet (the optimizer's
 // moments of the training step) first written as the graph says it starts.
-/** @param {ModelName} name @param {"webgpu" | "wasm"} target @param {import("./contracts.js").Graph} loaded */
+/** @param {ModelName} name @param {"webgpu" | "wasm"} target @param {import("../contracts.js").Graph} loaded */
 function graphAdder(name, target, loaded) {
   /** @type {WeakMap<Session, { graphs: Map<GraphKey, SharedAttempt<void>>, state: Set<string> }>} */
   const added = new WeakMap();
@@ -75,7 +75,7 @@ function graphAdder(name, target, loaded) {
 
 /** @param {ModelName} name @returns {Promise<Engine>} */
 export async function cpuEngine(name) {
-  /** @type {import("./contracts.js").CpuModelModule} */
+  /** @type {import("../contracts.js").CpuModelModule} */
   const { load, weightsVersion, graph } = await importModelModule(name, "cpu");
   const model = await load(weightsUrl(name)), { session } = model, prepare = graphAdder(name, "wasm", graph);
   return {
@@ -97,7 +97,7 @@ export async function cpuEngine(name) {
 
 /** @param {ModelName} name @param {GPUDevice} device @returns {Promise<Engine>} */
 export async function webgpuEngine(name, device) {
-  /** @type {import("./contracts.js").WebgpuModelModule} */
+  /** @type {import("../contracts.js").WebgpuModelModule} */
   const { load, weightsVersion, graph } = await importModelModule(name, "webgpu");
   const prepare = graphAdder(name, "webgpu", graph);
   /** @param {GPUDevice} device */

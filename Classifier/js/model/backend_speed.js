@@ -4,11 +4,11 @@
 // learns, by the time of a training step. What is compared is measured on this machine, in this browser: a software
 // GPU, or a browser whose readback waits for its next frame, can make WebGPU far slower than the CPU path. BackendSpeed
 // keeps those measures for one classifier, and says when they call for the CPU; the classifier moves.
-import { timeRuns } from "./clock.js";
-import { INPUT_SIZE } from "./models.js";
+import { timeRuns } from "../runtime/clock.js";
+import { INPUT_SIZE } from "../models.js";
 
-/** @typedef {import("./contracts.js").Backend} Backend */
-/** @typedef {import("./model_engines.js").Engine} Engine */
+/** @typedef {import("../contracts.js").Backend} Backend */
+/** @typedef {import("../runtime/model_engines.js").Engine} Engine */
 /** @typedef {{ webgpu: number, cpu: number }} Times  in ms, each backend's */
 
 export const FRAME_MS = 16;

@@ -2,9 +2,9 @@
 // Recovery from a lost GPU, for a classifier: a run whose device is lost goes on on a new device, once the person's
 // state is in its session (restored before anything else runs there, once however many runs found the device lost),
 // and once more where the device goes away mid-run; where no GPU can be had at all, auto mode falls back to the CPU.
-import { DeviceLostError, GpuLostError } from "./model_engines.js";
+import { DeviceLostError, GpuLostError } from "../runtime/model_engines.js";
 
-/** @typedef {import("./model_engines.js").Engine} Engine */
+/** @typedef {import("../runtime/model_engines.js").Engine} Engine */
 /**
  * What the classifier gives its recovery, once, when it is made.
  * @typedef {object} RecoveryParts

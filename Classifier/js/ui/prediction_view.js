@@ -3,10 +3,10 @@
 // the histogram's bars ([data-digit] with data-probability and data-winner), the model input as the model sees it,
 // the line saying how long it took, and the sentence announced to screen readers once the prediction settles.
 import { elements } from "./page_elements.js";
-import { BACKEND_LABELS, CLASS_COUNT, INPUT_SIDE, INPUT_SIZE, MODEL_LABELS } from "./models.js";
-import { formatDuration } from "./clock.js";
+import { BACKEND_LABELS, CLASS_COUNT, INPUT_SIDE, INPUT_SIZE, MODEL_LABELS } from "../models.js";
+import { formatDuration } from "../runtime/clock.js";
 
-/** @typedef {import("./contracts.js").ModelName} ModelName */
+/** @typedef {import("../contracts.js").ModelName} ModelName */
 
 const EMPTY_HINT = elements.confidence.textContent;  // shown where the confidence goes while nothing is drawn
 let seq = 0;  // data-seq: one more at every prediction shown, so that a reader can tell a new one from the last
@@ -56,7 +56,7 @@ export function showEmpty(model) {
   elements.inferenceInfo.textContent = "";
 }
 
-/** @param {ModelName} model @param {import("./contracts.js").Backend} backend */
+/** @param {ModelName} model @param {import("../contracts.js").Backend} backend */
 export function showTiming(model, backend, milliseconds) {
   elements.inferenceInfo.textContent = `${formatDuration(milliseconds)} · ${MODEL_LABELS[model]} on ${BACKEND_LABELS[backend]}`;
 }

@@ -9,8 +9,8 @@
 import { PersonalStore, recordProblem, writeProblem } from "./personal_store.js";
 import { loadReplay, teachNewest } from "./learning.js";
 import { cannotRemember, digitNotKept, FORGOTTEN_ELSEWHERE, otherTabUnread, savedModelDiscarded, STORE_BLOCKED, STORE_TAKEN, weightsNotKept }
-  from "./texts.js";
-import { importModelModule } from "./models.js";
+  from "../texts.js";
+import { importModelModule } from "../models.js";
 
 
 /** @typedef {{ id: number | null, input: Float32Array, label: number, saved: Promise<void> | null }} Example */

@@ -8,13 +8,13 @@ import { indexOfMax, softmax } from "./probabilities.js";
  * @typedef {object} Classification
  * @property {number} digit
  * @property {number[]} probabilities
- * @property {import("./contracts.js").RecallOutputs} outputs
- * @property {import("./contracts.js").Backend} backend  the one that computed it
+ * @property {import("../contracts.js").RecallOutputs} outputs
+ * @property {import("../contracts.js").Backend} backend  the one that computed it
  * @property {number} milliseconds
  */
 
 /**
- * @param {import("./contracts.js").Classifier} classifier
+ * @param {import("../contracts.js").Classifier} classifier
  * @param {Float32Array} input
  * @param {{ explain?: boolean }} [options]
  * @returns {Promise<Classification>}
@@ -31,7 +31,7 @@ export async function classify(classifier, input, { explain = false } = {}) {
 // The person's own example that a reading leaned on: the memory's row that matched the shown digit best, when the
 // memory added to that digit's score; null otherwise. {example: {input, label}, similarity, exact: the similarity at
 // which it is the same drawing}
-/** @param {import("./contracts.js").Classifier} classifier @param {import("./contracts.js").RecallOutputs} outputs @param {number} digit */
+/** @param {import("../contracts.js").Classifier} classifier @param {import("../contracts.js").RecallOutputs} outputs @param {number} digit */
 export function leanedOn(classifier, outputs, digit) {
   const row = outputs.nearest[0], settings = classifier.memorySettings;
   if (row < 0 || !(outputs.bonus[digit] > 0) || !settings) return null;

@@ -3,7 +3,7 @@
 // caller. A failed load stays failed, so that wanting the model again does not retry it at every hover, until the
 // person chooses that model again (forgetFailed).
 
-/** @typedef {import("./contracts.js").Classifier} Classifier */
+/** @typedef {import("../contracts.js").Classifier} Classifier */
 
 export class ClassifierLoads {
   #load;

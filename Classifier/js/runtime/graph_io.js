@@ -1,15 +1,15 @@
 // @ts-check
 // What the WebGPU and WebAssembly runtimes of exported graphs share: typed arrays by safetensors dtype, checked inputs,
 // and the function a generated module's load() gives.
-import { INPUT_SIZE } from "./models.js";
+import { INPUT_SIZE } from "../models.js";
 
-/** @typedef {import("./contracts.js").Graph} Graph */
-/** @typedef {import("./contracts.js").GraphTensor} GraphTensor */
-/** @typedef {import("./contracts.js").Model} Model */
-/** @typedef {import("./contracts.js").Session} Session */
-/** @typedef {import("./contracts.js").Tensors} Tensors */
-/** @typedef {import("./contracts.js").TypedArray} TypedArray */
-/** @typedef {import("./contracts.js").Weights} Weights */
+/** @typedef {import("../contracts.js").Graph} Graph */
+/** @typedef {import("../contracts.js").GraphTensor} GraphTensor */
+/** @typedef {import("../contracts.js").Model} Model */
+/** @typedef {import("../contracts.js").Session} Session */
+/** @typedef {import("../contracts.js").Tensors} Tensors */
+/** @typedef {import("../contracts.js").TypedArray} TypedArray */
+/** @typedef {import("../contracts.js").Weights} Weights */
 
 export const ARRAYS = { F32: Float32Array, I32: Int32Array, U32: Uint32Array };
 

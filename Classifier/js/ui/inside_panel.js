@@ -4,9 +4,9 @@
 // pixels pushed the two likeliest digits, and whether the reading leaned on one of the person's own examples (their
 // drawing is then shown); the filters and weight patterns come from the model's current weights.
 // Each picture has a caption and a text alternative that says what it shows in words.
-import { CNN_LAYERS, INPUT_SIDE, INPUT_SIZE, MLP_LAYER } from "./models.js";
+import { CNN_LAYERS, INPUT_SIDE, INPUT_SIZE, MLP_LAYER } from "../models.js";
 import { paintModelInput } from "./prediction_view.js";
-/** @typedef {import("./contracts.js").Weights} Weights */
+/** @typedef {import("../contracts.js").Weights} Weights */
 
 const REGIONS = [["top left", "top", "top right"], ["left", "middle", "right"], ["lower left", "bottom", "lower right"]];
 const TOP_UNITS = 8;  // MLP: first-layer units shown, the most active first

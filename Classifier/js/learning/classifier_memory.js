@@ -2,11 +2,11 @@
 // A classifier's part of the person's memory: the model's memory (model_memory.js), made once its store step's module
 // is fetched (again after a failure), and nothing before that: no rows to fill, no example to give.
 import { ModelMemory } from "./model_memory.js";
-import { graphModule } from "./model_engines.js";
-import { SharedAttempt } from "./shared_attempt.js";
+import { graphModule } from "../runtime/model_engines.js";
+import { SharedAttempt } from "../runtime/shared_attempt.js";
 
-/** @typedef {import("./contracts.js").ModelName} ModelName */
-/** @typedef {import("./contracts.js").Session} Session */
+/** @typedef {import("../contracts.js").ModelName} ModelName */
+/** @typedef {import("../contracts.js").Session} Session */
 /** @typedef {import("./model_memory.js").Example} Example */
 
 export class ClassifierMemory {

@@ -6,11 +6,11 @@
 import { fetchWeights, pickWeights } from "./safetensors.js";
 import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "./graph_io.js";
 
-/** @typedef {import("./contracts.js").Model} Model */
-/** @typedef {import("./contracts.js").Tensors} Tensors */
-/** @typedef {import("./contracts.js").Weights} Weights */
-/** @typedef {import("./contracts.js").WebgpuGraph} WebgpuGraph */
-/** @typedef {import("./contracts.js").WebgpuKernel} WebgpuKernel */
+/** @typedef {import("../contracts.js").Model} Model */
+/** @typedef {import("../contracts.js").Tensors} Tensors */
+/** @typedef {import("../contracts.js").Weights} Weights */
+/** @typedef {import("../contracts.js").WebgpuGraph} WebgpuGraph */
+/** @typedef {import("../contracts.js").WebgpuKernel} WebgpuKernel */
 /** @typedef {{ pipeline: GPUComputePipeline, layout: GPUBindGroupLayout }} CompiledKernel */
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;

@@ -7,8 +7,8 @@
 // Several tabs of the page share the store: each write is one transaction, a tab that adds or forgets examples tells the
 // others (a BroadcastChannel), and a tab of an older version that holds the database open is asked to let go of it when
 // a newer one upgrades it ("versionchange"); until it does, the newer one is told that the upgrade is blocked.
-import { CLASS_COUNT, INPUT_SIZE } from "./models.js";
-import { cannotKeep, DAMAGED_EXAMPLES, FULL_STORAGE, STORE_CLOSED, UNKNOWN_FORMAT } from "./texts.js";
+import { CLASS_COUNT, INPUT_SIZE } from "../models.js";
+import { cannotKeep, DAMAGED_EXAMPLES, FULL_STORAGE, STORE_CLOSED, UNKNOWN_FORMAT } from "../texts.js";
 
 const DB_NAME = "digit-classifier-personal", DB_VERSION = 1, FORMAT = 2;
 const EXAMPLES = "examples", MODELS = "models";
@@ -135,7 +135,7 @@ export class PersonalStore {
 
 // Why a saved model record cannot be used, or null when it can: `version` and `sizes` ({tensor: bytes}) are those of
 // the shipped weights the model is loaded with, `ids` those of the examples the store holds.
-/** @returns {import("./texts.js").RecordProblem | null} */
+/** @returns {import("../texts.js").RecordProblem | null} */
 export function recordProblem(record, version, sizes, ids) {
   if (record?.format !== FORMAT) return { kind: "format" };
   if (record.version !== version) return { kind: "version", version: record.version };

@@ -2,7 +2,7 @@
 // window.digitPage, the page's hook for automation (benchmarks, tests, other tools): predict(x) resolves to what the
 // page would show for model input x right now (the current model and backend, the learned weights, the memory), and
 // input() to the model input of the drawing on the canvas (null when nothing is drawn).
-import { INPUT_SIZE } from "./models.js";
+import { INPUT_SIZE } from "../models.js";
 
 /** @typedef {{ digit: number, probabilities: number[] }} Shown */
 

@@ -5,19 +5,19 @@
 // the CPU when the GPU is lost for good, or on a new GPU device. It composes four parts, each its own module: the
 // backends' speed (backend_speed.js), the person's memory (classifier_memory.js), fine-tuning (fine_tuning.js) and
 // recovery from a lost GPU (device_recovery.js).
-import { cpuEngine, retire } from "./model_engines.js";
+import { cpuEngine, retire } from "../runtime/model_engines.js";
 import { BackendSpeed } from "./backend_speed.js";
-import { ClassifierMemory } from "./classifier_memory.js";
-import { copyOf, FineTuning } from "./fine_tuning.js";
+import { ClassifierMemory } from "../learning/classifier_memory.js";
+import { copyOf, FineTuning } from "../learning/fine_tuning.js";
 import { DeviceRecovery } from "./device_recovery.js";
-import { SharedAttempt } from "./shared_attempt.js";
-import * as texts from "./texts.js";
+import { SharedAttempt } from "../runtime/shared_attempt.js";
+import * as texts from "../texts.js";
 
-/** @typedef {import("./contracts.js").RecallOutputs} RecallOutputs */
-/** @typedef {import("./contracts.js").TrainingBatch} TrainingBatch */
-/** @typedef {import("./contracts.js").TrainingResult} TrainingResult */
-/** @typedef {import("./model_engines.js").Engine} Engine */
-/** @typedef {import("./model_memory.js").Example} Example */
+/** @typedef {import("../contracts.js").RecallOutputs} RecallOutputs */
+/** @typedef {import("../contracts.js").TrainingBatch} TrainingBatch */
+/** @typedef {import("../contracts.js").TrainingResult} TrainingResult */
+/** @typedef {import("../runtime/model_engines.js").Engine} Engine */
+/** @typedef {import("../learning/model_memory.js").Example} Example */
 
 // What loadClassifier gives (contracts.js's Classifier). In "auto" mode it starts on the CPU with pendingBackend
 // "webgpu", times both, and then either moves to WebGPU ("backendchange") or stays on the CPU ("notice": notice says
@@ -35,15 +35,15 @@ export class Classifier extends EventTarget {
   #trainingCompiled = null;  // WebGPU's training step, compiled in the background
 
   /**
-   * @param {import("./contracts.js").ModelName} name @param {Engine} engine
-   * @param {import("./contracts.js").BackendChoice} choice @param {Engine | null} cpu
+   * @param {import("../contracts.js").ModelName} name @param {Engine} engine
+   * @param {import("../contracts.js").BackendChoice} choice @param {Engine | null} cpu
    */
   constructor(name, engine, choice, cpu) {
     super();
     this.name = name;
     /** @type {string | null} */
     this.notice = null;
-    /** @type {import("./contracts.js").Backend | null} */
+    /** @type {import("../contracts.js").Backend | null} */
     this.pendingBackend = null;
     this.#engine = engine;
     this.#cpu = cpu;
@@ -81,12 +81,12 @@ export class Classifier extends EventTarget {
   // fetched when first needed.
   /** @param {Float32Array} x */
   explain(x) {
-    return this.#onEngine((engine) => /** @type {Promise<import("./contracts.js").ExplainOutputs>} */ (engine.run("explain", { x })));
+    return this.#onEngine((engine) => /** @type {Promise<import("../contracts.js").ExplainOutputs>} */ (engine.run("explain", { x })));
   }
   get canExplain() { return this.#engine.has("explain"); }  // explain() would not wait for a download or a compile
   prepareExplain() { return this.#prepare(this.#engine, "explain"); }
 
-  /** @param {Engine} engine @param {import("./model_engines.js").GraphKey} key */
+  /** @param {Engine} engine @param {import("../runtime/model_engines.js").GraphKey} key */
   async #prepare(engine, key) {
     if (!engine.has(key)) await this.#speed.compiling(engine.prepare(key));
   }
@@ -95,7 +95,7 @@ export class Classifier extends EventTarget {
   #onEngine(op) { return this.#speed.counted(() => this.#recovery.run(op)); }
 
   // Fetches the memory's store step (<name>.memory.js) and adds it to the backend in use; resolves to its settings.
-  /** @returns {Promise<import("./contracts.js").MemorySettings>} */
+  /** @returns {Promise<import("../contracts.js").MemorySettings>} */
   async prepareMemory() {
     const memory = await this.#memory.load();
     let engine;
@@ -158,14 +158,14 @@ export class Classifier extends EventTarget {
 
   // The person's weights ({name: Float32Array}, as train() gives them), or null for the shipped ones; the memory is
   // computed again under them, and the optimizer starts afresh at the next train().
-  /** @param {import("./contracts.js").Weights | null} weights */
+  /** @param {import("../contracts.js").Weights | null} weights */
   setWeights(weights) {
     this.#tuning.set(weights);
     this.#writeInto(this.#engine);
   }
 
   // {name: Float32Array}: copies of the weights predict() uses now (all of them, or those named)
-  /** @param {string[]} [names] @returns {Promise<import("./contracts.js").Weights>} */
+  /** @param {string[]} [names] @returns {Promise<import("../contracts.js").Weights>} */
   async readWeights(names) { return copyOf(this.#tuning.weightsOn(this.#engine), names); }
 
   // The person's weights and memory into `engine`'s session, queued before anything else runs there.
@@ -190,7 +190,7 @@ export class Classifier extends EventTarget {
     this.#tuning.moved();
   }
 
-  /** @param {import("./model_engines.js").GpuLostError} lost */
+  /** @param {import("../runtime/model_engines.js").GpuLostError} lost */
   async #fallBackToCpu(lost) {
     const cpu = this.#cpu ?? await cpuEngine(this.name).catch((error) => {
       throw new Error(texts.noCpuEither(lost.message, error.message), { cause: error });

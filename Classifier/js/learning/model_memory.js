@@ -4,10 +4,10 @@
 // examples that fit, example i of the person's in slot i modulo the number of slots, so that a full memory overwrites
 // its oldest example. The rows are features under the weights in use: whenever those change, refill() computes every
 // row again from the examples, queued in the session before any later prediction.
-import { initialState } from "./graph_io.js";
+import { initialState } from "../runtime/graph_io.js";
 
-/** @typedef {import("./contracts.js").Session} Session */
-/** @typedef {import("./contracts.js").MemorySettings} MemorySettings */
+/** @typedef {import("../contracts.js").Session} Session */
+/** @typedef {import("../contracts.js").MemorySettings} MemorySettings */
 /** @typedef {{ input: Float32Array, label: number }} Example */
 
 /** @param {MemorySettings} settings */
@@ -30,7 +30,7 @@ export class ModelMemory {
 
   /**
    * @param {MemorySettings} settings  the model's <name>.memory.js `memory`
-   * @param {import("./contracts.js").Graph} graph  its store graph, for either target: the state it writes
+   * @param {import("../contracts.js").Graph} graph  its store graph, for either target: the state it writes
    * @param {(error: Error) => void} onError  a store that failed (it runs in the background of a prediction)
    */
   constructor(settings, graph, onError) {

@@ -2,8 +2,8 @@
 // The teaching part of the page: the ten "It's a …" buttons, #personal (what the model has learned of the person, how
 // many of their digits its memory holds, how many this browser keeps), #reset-personal and #export-personal, kept in
 // step with the learner (learner.js).
-import { encodeSafetensors } from "./safetensors.js";
-import { importModelModule, MODEL_LABELS } from "./models.js";
+import { encodeSafetensors } from "../runtime/safetensors.js";
+import { importModelModule, MODEL_LABELS } from "../models.js";
 
 const digits = (count) => `${count} of your digits`;  // "1 of your digits" too: one of several a person may teach
 

@@ -2,9 +2,9 @@
 // "Try a real digit": draws a real handwritten digit on the canvas, stroke by stroke at a human pace, from pen digits
 // written by 30 people (data/pendigits-sample.json, exported from the repository's data/pendigits; UCI, CC BY 4.0).
 // The page then reads it as if the person had drawn it, and the person can edit it.
-import { SharedAttempt } from "./shared_attempt.js";
+import { SharedAttempt } from "../runtime/shared_attempt.js";
 
-export const SAMPLE_URL = new URL("../data/pendigits-sample.json", import.meta.url);
+export const SAMPLE_URL = new URL("../../data/pendigits-sample.json", import.meta.url);
 const HEIGHT = [0.5, 0.7];  // of the canvas side
 
 // [{label, writer, strokes}], fetched once, when first wanted (again at the next press after a failure)

@@ -2,7 +2,7 @@
 // The page's WebGPU device, shared by both models: opened when first asked for, and asked for again after it is lost
 // or when opening it failed (a GPU process that restarts, a driver reset), never given up on for the whole visit.
 import { SharedAttempt } from "./shared_attempt.js";
-import { NO_ADAPTER, NO_WEBGPU, noDevice } from "./texts.js";
+import { NO_ADAPTER, NO_WEBGPU, noDevice } from "../texts.js";
 
 /** @typedef {{ device: GPUDevice | null, reason: string | null }} Gpu  the device, or why there is none */
 

@@ -2,11 +2,11 @@
 // The weights the inside-the-model panel shows (the CNN's filters, the MLP's first-layer patterns), read from the
 // classifier once per model and per learning rather than at every prediction.
 
-import { SHOWN_WEIGHTS } from "./models.js";
-import { SharedAttempt } from "./shared_attempt.js";
+import { SHOWN_WEIGHTS } from "../models.js";
+import { SharedAttempt } from "../runtime/shared_attempt.js";
 
-/** @typedef {import("./contracts.js").Classifier} Classifier */
-/** @typedef {import("./contracts.js").Weights} Weights */
+/** @typedef {import("../contracts.js").Classifier} Classifier */
+/** @typedef {import("../contracts.js").Weights} Weights */
 
 
 export class InsideWeights {

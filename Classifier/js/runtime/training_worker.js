@@ -3,7 +3,7 @@
 // WebAssembly by export_webgpu.py) in a WasmSession that keeps the optimizer's state from one job to the next.
 import { WasmSession } from "./wasm_graph.js";
 import { initialState, weightSizes } from "./graph_io.js";
-import { importModelModule } from "./models.js";
+import { importModelModule } from "../models.js";
 
 let current = null;           // {name, session}: the model trained last
 let queue = Promise.resolve();  // one job at a time
