@@ -1,6 +1,7 @@
 """Replays real pen-drawn digits (pendigits) through the real page as mouse strokes and reads the page's prediction.
 
-Shared by tests/test_page_pendigits.py and benchmark scripts that replay all 7,494 digits:
+Shared by the tests (tests/test_page_pendigits.py replays a sample of them; page_driving.py and the page tests draw
+and read predictions with it); bench scripts have their own driver, bench/digit_page.py, and import nothing from here:
   digits = load_digits(); rng = random.Random(0)
   for digit in digits: predictions = replay_digit(page, digit, rng, models=("cnn", "mlp"))
 The page must be open at Classifier/ (see tests/conftest.py's site_url)."""
