@@ -1,5 +1,5 @@
 """The weights as the page downloads them: a gzipped safetensors file (<name>.weights.safetensors.gz) whose large tensors
-travel as integers with float32 scales, and their decoding back into float32, the same as Classifier/js/safetensors.js.
+travel as integers with float32 scales, and their decoding back into float32, the same as Classifier/js/runtime/safetensors.js.
 Its __metadata__ says {"format": FORMAT, <tensor>: <scheme>} for every tensor; the schemes (symmetric: value = integer x scale):
   f32       the tensor as F32, as it is
   int8/row  the tensor as I8 of its shape, -127..127, and "<tensor>.scale" F32 (rows,): one scale per output row

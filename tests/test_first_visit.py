@@ -14,7 +14,7 @@ NOT_FOR_THE_FIRST_ANSWER = [r"pendigits-sample\.json", r"replay\.safetensors", r
                             rf"/Classifier/{OTHER_MODEL}/"]
 # What a first drawing may bring in after ready: the modules that follow the first answer, and the memory's store step
 # (fetched while the person draws, so that a first teaching answers at once)
-ALLOWED_FOR_THE_FIRST_DRAWING = [r"/js/(learner|learning|personal_panel|personal_store|inside_panel|try_digit)\.js$",
+ALLOWED_FOR_THE_FIRST_DRAWING = [r"/js/(learning/(learner|learning|personal_store)|ui/(personal_panel|inside_panel|try_digit))\.js$",
                                  rf"/Classifier/{DEFAULT_MODEL}/{DEFAULT_MODEL}\.memory\.(js|wasm)$"]
 # Every change of #status, and every layout shift, from the page's first moment
 OBSERVE = """() => {

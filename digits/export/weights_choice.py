@@ -1,8 +1,8 @@
 """Which compact scheme (digits/compact_weights.py) a model's weights travel to the page in: the smallest whose decoded
 model reads the MNIST validation digits and the pen digits within MAX_DROP point of the float32 model's accuracy.
 Settings, env vars read with tinygrad's getenv (a bad value exits 2 with one line naming it):
-  WEIGHTS_SCHEME  auto (default): int4, else int8, else f32, the first that passes the gate; int4, int8 or f32: that
-                  scheme, and nothing written if it fails the gate
+  WEIGHTS_SCHEME  auto (default): the first of int4, int5, int6, int8, f32 (smallest first) that passes the gate; one
+                  of them: that scheme, and nothing written if it fails the gate
   WEIGHTS_GATE    1 (default): the accuracy gate; 0: no gate (auto takes int4), for briefly trained models such as the
                   tests', whose many near-ties any rounding tips"""
 import functools, os, sys
