@@ -111,6 +111,13 @@ LEARNED = """([seq, examples]) => {
 def personal(page) -> dict:
   return page.locator("#personal").evaluate("el => ({...el.dataset})")
 
+def teach(page, label:int) -> dict:
+  """Presses "It's a <label>" and waits until the model has learned it and predicted the drawing again."""
+  seq, examples = int(prediction(page)["seq"]), int(personal(page)["examples"])
+  page.click(f'[data-teach="{label}"]')
+  page.wait_for_function(LEARNED, arg=[seq, examples + 1], timeout=60_000)
+  return prediction(page)
+
 def draw_misread(page, candidates) -> dict:
   """Draws candidates until the page misreads one; returns that digit (its strokes as drawn in 'drawn')."""
   side, rng = page.locator("#canvas").evaluate("el => el.clientWidth"), random.Random(PLACEMENT_SEED)

@@ -3,7 +3,7 @@ protocol, in a persistent profile: Playwright's ordinary contexts are incognito,
 manifest's icons are the PNGs the icon script renders, of the sizes they say, and the page names a real favicon."""
 import json, struct
 from conftest import CHROMIUM, QUIET_FLAGS, ROOT
-from test_page import wait_ready
+from page_driving import wait_ready
 
 SITE = ROOT / "Classifier"
 

@@ -8,9 +8,7 @@ import pytest
 from conftest import ROOT, serve
 from digits.export.site_files import COMMAND, LIST_FILE, site_list, write_site_list
 from pen_replay import prediction, select_model, wait_for_prediction
-from test_inside_panel import wait_for_panel
-from test_page import DESKTOP, SHAPES, draw_and_wait, wait_ready
-from test_personal import teach
+from page_driving import DESKTOP, SHAPES, draw_and_wait, teach, wait_for_panel, wait_ready
 
 SITE = ROOT / "Classifier"
 

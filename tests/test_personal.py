@@ -9,8 +9,8 @@ from tinygrad import Tensor
 from conftest import ROOT
 from digits.models import load_model
 from pen_replay import draw, prediction, wait_for_prediction
-from page_driving import (MISREAD_MODEL, LEARNED, SHAPES, draw_and_wait, draw_misread, ink_at, on_canvas, open_page, personal, wait_for_backend,
-                          wait_ready)
+from page_driving import (MISREAD_MODEL, LEARNED, SHAPES, draw_and_wait, draw_misread, ink_at, on_canvas, open_page, personal, teach,
+                          wait_for_backend, wait_ready)
 
 MODEL, MAX_TEACHES = MISREAD_MODEL, 4
 def page_at(browser, site_url, backend=None, query=""):
@@ -20,13 +20,6 @@ def page_at(browser, site_url, backend=None, query=""):
   wait_ready(page)
   if backend: wait_for_backend(page, backend)
   return page
-
-def teach(page, label:int) -> dict:
-  """Presses "It's a <label>" and waits until the model has learned it and predicted the drawing again."""
-  seq, examples = int(prediction(page)["seq"]), int(personal(page)["examples"])
-  page.click(f'[data-teach="{label}"]')
-  page.wait_for_function(LEARNED, arg=[seq, examples + 1], timeout=60_000)
-  return prediction(page)
 
 def teach_until_read(page, digit) -> list[str]:
   """Teaches the drawing's true label until the page reads it right; the backends that learned, in order."""
