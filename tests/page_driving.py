@@ -132,17 +132,21 @@ def draw_misread(page, candidates) -> dict:
 def inside(page) -> dict:
   return page.locator("#inside").evaluate("el => ({...el.dataset})")
 
+# [model, afterSeq] -> whether `model`'s prediction newer than afterSeq has settled on the backend the page settled on,
+# with the inside panel showing it (or the page shows an error); for every engine's driver
+PANEL_CAUGHT_UP = """([model, afterSeq]) => {
+  const p = document.querySelector("#prediction").dataset, inside = document.querySelector("#inside").dataset;
+  const status = document.querySelector("#status").dataset;
+  if (status.state === "error") return true;
+  return status.state === "ready" && status.nextBackend === "" && p.busy === "false" && p.model === model &&
+         Number(p.seq) > afterSeq && inside.state === "shown" && inside.model === model;
+}"""
+
 def wait_for_panel(page, model:str, after_seq:int) -> tuple[dict, dict]:
   """Waits until `model`'s prediction newer than `after_seq` has settled, on the backend the page settled on, with the
   panel showing `model` (or until the page shows an error): (prediction, panel). The panel waits while the explain
   graph is fetched and compiled for that backend; then it must have caught up with the prediction."""
-  page.wait_for_function("""([model, afterSeq]) => {
-    const p = document.querySelector("#prediction").dataset, inside = document.querySelector("#inside").dataset;
-    const status = document.querySelector("#status").dataset;
-    if (status.state === "error") return true;
-    return status.state === "ready" && status.nextBackend === "" && p.busy === "false" && p.model === model &&
-           Number(p.seq) > afterSeq && inside.state === "shown" && inside.model === model;
-  }""", arg=[model, after_seq], timeout=READY_TIMEOUT_MS)
+  page.wait_for_function(PANEL_CAUGHT_UP, arg=[model, after_seq], timeout=READY_TIMEOUT_MS)
   assert page.is_hidden("#error"), page.inner_text("#error")
   return prediction(page), inside(page)
 

@@ -13,7 +13,7 @@ import engines
 
 from conftest import ROOT
 from pen_replay import load_digits, place
-from page_driving import AXE, DESKTOP, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST, PHONE, READY_TIMEOUT_MS, SHAPES
+from page_driving import AXE, DESKTOP, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST, PANEL_CAUGHT_UP, PHONE, READY_TIMEOUT_MS, SHAPES
 
 # Selenium's own WebKitGTK driver still passes an argument that its RemoteConnection deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr in RemoteConnection:DeprecationWarning")
@@ -335,13 +335,7 @@ def test_teaching_survives_a_reload_and_reset_forgets_it(fresh):
 # ------------------------------------------------------------------------------------------------ the inside panel
 def wait_for_panel(page, model:str, after_seq:int) -> tuple[dict, dict]:
   """The settled prediction of `model` newer than `after_seq` and the panel showing it (see test_inside_panel.py)."""
-  page.wait_for("""([model, afterSeq]) => {
-    const p = document.querySelector("#prediction").dataset, inside = document.querySelector("#inside").dataset;
-    const status = document.querySelector("#status").dataset;
-    if (status.state === "error") return true;
-    return status.state === "ready" && status.nextBackend === "" && p.busy === "false" && p.model === model &&
-           Number(p.seq) > afterSeq && inside.state === "shown" && inside.model === model;
-  }""", [model, after_seq], READY_S)
+  page.wait_for(PANEL_CAUGHT_UP, [model, after_seq], READY_S)
   assert not page.visible("#error"), page.text("#error")
   return prediction(page), page.dataset("#inside")
 
