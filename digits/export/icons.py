@@ -25,7 +25,10 @@ def main(argv:list[str]) -> int:
   if len(argv) > 1: sys.exit("usage: python -m digits.export.icons [SITE_DIR] (default Classifier)")
   icons = pathlib.Path(argv[0] if argv else "Classifier") / "icons"
   if not (svg := icons / "icon.svg").is_file(): sys.exit(f"error: {svg} not found")
-  for size, png in render(svg).items():
+  try: pngs = render(svg)
+  except ImportError as e: sys.exit(f"error: {e}: the icons are rendered with Playwright (./setup.sh installs it into .venv)")
+  except Exception as e: sys.exit(f"error: Chromium ({CHROMIUM}) could not render {svg}: {str(e).splitlines()[0]}")
+  for size, png in pngs.items():
     write_bytes_atomic(path := icons / f"icon-{size}.png", png)
     print(f"{svg} -> {path} ({size}x{size}, {len(png)} B)")
   return 0

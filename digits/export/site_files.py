@@ -4,9 +4,9 @@ service worker, which is how a browser's update check sees a new deploy): python
 
 Listed: every file of the site except what the page never requests: documentation (*.md), the training curves
 (hyperparameters/), the service worker and this list themselves, hidden files and, in a model's folder
-(<name>/<name>.js), anything its generated modules do not name (the metrics, the float32 weights when the modules load
-other ones): a model folder gives its modules (*.js), their WebAssembly (*.wasm) and the files those modules point at
-with new URL("file", import.meta.url). The version hashes every listed file's bytes and the service worker's own."""
+(<name>/<name>.js), anything its generated modules do not name (the metrics): a model folder gives its modules (*.js),
+their WebAssembly (*.wasm) and the files those modules point at with new URL("file", import.meta.url). The version
+hashes every listed file's bytes and the service worker's own."""
 import hashlib, json, pathlib, re, sys
 from digits.files import write_text_atomic
 
@@ -25,12 +25,14 @@ def model_files(folder:pathlib.Path) -> set[pathlib.Path]:
 
 def requested_files(site:pathlib.Path) -> list[str]:
   """Paths relative to `site` (with /) of every file the page can request, sorted."""
-  found = set()
+  found, named = set(), {}  # named: a model folder's files, listed once per folder
   for path in site.rglob("*"):
     rel = path.relative_to(site)
     if not path.is_file() or any(p.startswith(".") for p in rel.parts) or path.suffix == ".md": continue
     if rel.parts[0] in NEVER_REQUESTED_FOLDERS or rel.as_posix() in NEVER_REQUESTED: continue
-    if len(rel.parts) > 1 and is_model_folder(path.parent) and path not in model_files(path.parent): continue
+    if len(rel.parts) > 1 and is_model_folder(path.parent):
+      if path.parent not in named: named[path.parent] = model_files(path.parent)
+      if path not in named[path.parent]: continue
     found.add(rel.as_posix())
   return sorted(found)
 
@@ -55,7 +57,7 @@ def write_site_list(site:pathlib.Path) -> tuple[pathlib.Path, dict]:
 def main(argv:list[str]) -> int:
   if len(argv) > 1: sys.exit(f"usage: {COMMAND} [SITE_DIR] (default Classifier)")
   try: path, listing = write_site_list(pathlib.Path(argv[0] if argv else "Classifier"))
-  except (FileNotFoundError, OSError) as e: sys.exit(f"error: {e}")
+  except OSError as e: sys.exit(f"error: {e}")
   print(f"{len(listing['files'])} files, version {listing['version']} -> {path}")
   return 0
 

@@ -5,33 +5,27 @@ Settings, env vars read with tinygrad's getenv (a bad value exits 2 with one lin
                   of them: that scheme, and nothing written if it fails the gate
   WEIGHTS_GATE    1 (default): the accuracy gate; 0: no gate (auto takes int4), for briefly trained models such as the
                   tests', whose many near-ties any rounding tips"""
-import functools, os, sys
+import functools
 from dataclasses import dataclass
 import numpy as np
 from tinygrad import Tensor
-from tinygrad.helpers import Context, getenv
+from tinygrad.helpers import Context
 from digits.compact_weights import SCHEMES, decode, encode
 from digits.data.training_set import rendered_pendigits, validation_split
 from digits.models import load_model
 from digits.data.mnist import mnist_once as mnist
 from digits.export.check import ExportError
+from digits.training.settings import read_env
 
 MAX_DROP, VALIDATION = 0.05, 5000
 SETS = {"validation": "MNIST validation digits", "pen": "pen digits"}  # what the gate reads, as its messages name them
-RULES = {"WEIGHTS_SCHEME": ("auto", lambda v: v in ("auto", *SCHEMES), f"'auto' or one of {', '.join(SCHEMES)}"),
-         "WEIGHTS_GATE": (1, lambda v: v in (0, 1), "0 (no accuracy gate) or 1")}
+RULES = {"WEIGHTS_SCHEME": (str, lambda v: v in ("auto", *SCHEMES), f"'auto' or one of {', '.join(SCHEMES)}"),
+         "WEIGHTS_GATE": (int, lambda v: v in (0, 1), "0 (no accuracy gate) or 1")}
 
 def read_weights_settings() -> tuple[str, bool]:
   """(WEIGHTS_SCHEME, WEIGHTS_GATE on?); a bad value exits 2 with one line naming it."""
-  values = []
-  for name, (default, ok, allowed) in RULES.items():
-    try: value = getenv(name, default)
-    except ValueError: value = None
-    if value is None or not ok(value):
-      print(f"error: {name}={os.environ.get(name)!r} is not valid: expected {allowed}", file=sys.stderr)
-      sys.exit(2)
-    values.append(value)
-  return values[0], bool(values[1])
+  values = read_env(RULES, {"WEIGHTS_SCHEME": "auto", "WEIGHTS_GATE": 1})
+  return values["WEIGHTS_SCHEME"], bool(values["WEIGHTS_GATE"])
 
 @functools.cache
 def gate_digits(validation:int) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -58,16 +58,21 @@ RULES = {
   "VALIDATION": (int, lambda v: 1000 <= v <= 20000, "an integer in [1000, 20000]"),
 }
 
-def read_settings(defaults:dict) -> Settings:
-  """Each setting from its env var (tinygrad's getenv) or the script's default; a bad value exits 2 with one line naming it."""
+def read_env(rules:dict, defaults:dict) -> dict:
+  """{name: value} of each rule {name: (kind, ok, allowed)}, from its env var (tinygrad's getenv) or `defaults`; a bad
+  value exits 2 with one line naming it."""
   values = {}
-  for name, (kind, ok, allowed) in RULES.items():
+  for name, (kind, ok, allowed) in rules.items():
     raw = os.environ.get(name)
     try: value = getenv(name, kind(defaults[name]))
     except ValueError: value = None
     if value is None or (kind is float and not math.isfinite(value)) or not ok(value):
       print(f"error: {name}={raw!r} is not valid: expected {allowed}", file=sys.stderr)
       sys.exit(2)
-    values[name.lower()] = value
-  return Settings(**values)
+    values[name] = value
+  return values
+
+def read_settings(defaults:dict) -> Settings:
+  """Each setting from its env var or the script's default (read_env)."""
+  return Settings(**{name.lower(): value for name, value in read_env(RULES, defaults).items()})
 
