@@ -1,6 +1,6 @@
 """Driving the page in a browser, for the Playwright tests and the engine drivers: opening it, drawing digits, waiting
 for its hooks (#status, #prediction, #personal, #inside) and reading them, holding or watching its requests."""
-import math, pathlib, random
+import math, pathlib, random, time
 import pytest
 from pen_replay import draw, place, prediction, wait_for_prediction
 
@@ -82,6 +82,13 @@ def wait_settled(page) -> str:
     return status.dataset.state === "ready" && status.dataset.nextBackend === "";
   }""", timeout=READY_TIMEOUT_MS)
   return status(page)["backend"]
+
+def wait_until(page, condition, timeout_s:float=60):
+  """Lets the page run (and Playwright's handlers with it) until condition() holds."""
+  deadline = time.monotonic() + timeout_s
+  while not condition():
+    assert time.monotonic() < deadline, "timed out"
+    page.wait_for_timeout(50)
 
 def status(page) -> dict:
   return page.locator("#status").evaluate("el => ({...el.dataset})")

@@ -13,7 +13,7 @@ import engines
 
 from conftest import ROOT
 from pen_replay import load_digits, place
-from page_driving import AXE, DESKTOP, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST, PANEL_CAUGHT_UP, PHONE, READY_TIMEOUT_MS, SHAPES
+from page_driving import AXE, DESKTOP, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST, LEARNED, PANEL_CAUGHT_UP, PHONE, READY_TIMEOUT_MS, SHAPES
 
 # Selenium's own WebKitGTK driver still passes an argument that its RemoteConnection deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr in RemoteConnection:DeprecationWarning")
@@ -26,7 +26,7 @@ LABELS = {"webgpu": "WebGPU", "cpu": "CPU"}
 # pendigits.render_pendigits(seed=0) renders them, one of each label, the fewest points of such (quick to draw).
 CLEAR_DIGITS = [3888, 6361, 7289, 6771, 275, 4155, 2787, 2443, 6838, 463]
 # Pen digits that the shipped CNN misreads and the MLP reads right there, the most confidently misread first (chosen as
-# test_personal.py's misread_candidates chooses them): the page misreads at least one of them as it places them.
+# conftest's misread_candidates chooses them): the page misreads at least one of them as it places them.
 MISREAD_DIGITS = [4366, 27, 5606, 858, 4054, 5141, 6002, 1658]
 PLACEMENT_SEED = 3
 
@@ -160,10 +160,7 @@ def teach(page, label:int) -> dict:
   seq, examples = int(prediction(page)["seq"]), int(personal(page)["examples"])
   started = time.monotonic()
   page.click(f'[data-teach="{label}"]')
-  page.wait_for("""([seq, examples]) => {
-    const p = document.querySelector("#prediction").dataset, personal = document.querySelector("#personal").dataset;
-    return personal.state === "personal" && Number(personal.examples) === examples && p.busy === "false" && Number(p.seq) > seq;
-  }""", [seq, examples + 1], LEARNING_S)
+  page.wait_for(LEARNED, [seq, examples + 1], LEARNING_S)
   page.measures.add(f"teach_s[{personal(page)['backend']}]", time.monotonic() - started)
   return prediction(page)
 
@@ -334,7 +331,7 @@ def test_teaching_survives_a_reload_and_reset_forgets_it(fresh):
 
 # ------------------------------------------------------------------------------------------------ the inside panel
 def wait_for_panel(page, model:str, after_seq:int) -> tuple[dict, dict]:
-  """The settled prediction of `model` newer than `after_seq` and the panel showing it (see test_inside_panel.py)."""
+  """The settled prediction of `model` newer than `after_seq` and the panel showing it (page_driving.wait_for_panel's, on an engine's Page)."""
   page.wait_for(PANEL_CAUGHT_UP, [model, after_seq], READY_S)
   assert not page.visible("#error"), page.text("#error")
   return prediction(page), page.dataset("#inside")

@@ -2,12 +2,12 @@
 deploy without the CPU module, the other model shown after teaching, forgetting while a digit is learned, a newer
 deploy while an older tab holds the store, the GPU lost with the inside panel open or with no adapter afterwards, and
 the weights' download without WebGPU. Each asserts what the person sees, and what the store holds after a reload."""
-import shutil, time
+import shutil
 import pytest
 from conftest import ROOT, serve
 from pen_replay import prediction, select_model, wait_for_prediction
 from page_driving import (DESKTOP, LEARNED, SHAPES, SLOW_CPU, HeldRequests, draw_and_wait, new_page, personal, requests_for, status, wait_for_backend,
-                          wait_for_panel, wait_ready, wait_settled)
+                          wait_for_panel, wait_ready, wait_settled, wait_until)
 
 STORE = """() => new Promise((resolve, reject) => {
   const opening = indexedDB.open("digit-classifier-personal");
@@ -44,13 +44,6 @@ def teach_shape(page, shape:str, label:int, examples:int):
 
 def examples_shown(page, count:int):
   page.wait_for_function("(n) => document.querySelector('#personal').dataset.examples === String(n)", arg=count, timeout=60_000)
-
-def wait_until(page, condition, timeout_s:float=60):
-  """Lets the page run (and Playwright's handlers with it) until condition() holds."""
-  deadline = time.monotonic() + timeout_s
-  while not condition():
-    assert time.monotonic() < deadline, "timed out"
-    page.wait_for_timeout(50)
 
 def limit_storage(page, site_url, quota:int):
   """The DevTools quota override: the origin may store `quota` bytes."""

@@ -4,9 +4,9 @@ import re
 import pytest
 from conftest import DEFAULT_MODEL, OTHER_MODEL, ROOT
 from pen_replay import draw, prediction, wait_for_prediction
+from page_driving import wait_ready, wait_settled, wait_until
 
 SITE = ROOT / "Classifier"
-READY_TIMEOUT_MS = 60_000
 SEVEN = [[(0.28, 0.2), (0.5, 0.2), (0.72, 0.2), (0.62, 0.42), (0.53, 0.64), (0.45, 0.85)]]
 # What the first reading does not need: asked for later, or when the person asks for it
 NOT_FOR_THE_FIRST_ANSWER = [r"pendigits-sample\.json", r"replay\.safetensors", r"\.train\.", r"\.explain\.", r"\.memory\.",
@@ -29,17 +29,9 @@ OBSERVE = """() => {
     if (state === "ready") seen.readyAt ??= performance.now();
   }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state", "data-loaded", "data-total"] });
 }"""
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 3}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE_CONTEXT = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 3}
+DESKTOP_CONTEXT = {"viewport": {"width": 1280, "height": 800}}
 PRELOAD = r'<link rel="modulepreload" href="([^"]+)">'
-
-def wait_ready(page):
-  page.wait_for_selector('#status[data-state="ready"], #status[data-state="error"]', timeout=READY_TIMEOUT_MS)
-  assert page.get_attribute("#status", "data-state") == "ready", page.inner_text("#error")
-
-def wait_settled(page):
-  page.wait_for_function("() => { const s = document.querySelector('#status').dataset; return s.state === 'ready' && s.nextBackend === ''; }",
-                         timeout=READY_TIMEOUT_MS)
 
 def touch_draw(page, strokes):
   box, cdp = page.locator("#canvas").bounding_box(), page.context.new_cdp_session(page)
@@ -72,11 +64,12 @@ def matching(urls, patterns) -> list[str]:
 
 @pytest.fixture(params=["phone", "desktop"])
 def sized_page(request, browser):
-  context = browser.new_context(**(PHONE if request.param == "phone" else DESKTOP))
+  context = browser.new_context(**(PHONE_CONTEXT if request.param == "phone" else DESKTOP_CONTEXT))
   page = context.new_page()
   page.touch = request.param == "phone"
   page.console_errors = []
   page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+  page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
   yield page
   context.close()
 
@@ -152,7 +145,7 @@ def test_the_progress_moves_from_zero_to_the_total_of_the_models_files(routed_pa
   page.route(f"**/Classifier/{DEFAULT_MODEL}/*.safetensors*", lambda route: held.append(route))
   page.goto(site_url + "Classifier/", wait_until="commit")
   page.wait_for_function("() => document.querySelector('#status')?.dataset.state === 'loading'")
-  while not held: page.wait_for_timeout(50)
+  wait_until(page, lambda: held)
   assert page.locator("#load-progress").is_visible()
   assert page.get_attribute("#load-progress", "aria-label") and page.get_attribute("#load-progress", "aria-valuetext")
   for route in held: route.continue_()

@@ -19,7 +19,7 @@ def listed(site=SITE) -> dict:
 def test_the_list_is_the_one_the_script_makes_now():
   assert listed() == site_list(SITE), f"{SITE / LIST_FILE} is stale: regenerate it with `{COMMAND} Classifier` (export_webgpu.py does)"
 
-def test_every_listed_file_exists_and_none_the_page_never_requests():
+def test_every_listed_file_exists_and_no_docs_or_metrics_are_listed():
   files = listed()["files"]
   assert [f for f in files if not (SITE / f).is_file()] == []
   assert [f for f in files if f.endswith((".md", ".metrics.json", ".png")) and not f.startswith("icons/")] == []
