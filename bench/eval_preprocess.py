@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Accuracy of the trained models on pen digits preprocessed by bench/render_pendigits.py, and how those images compare with MNIST.
-  python bench/eval_preprocess.py bench/results/pendigits_0.npz [--weights weights] [--writers 21-30] [--confusion]
+  python bench/eval_preprocess.py bench/results/pendigits_0.npz [--weights models] [--writers 21-30] [--confusion]
                                   [--errors errors.png] [--stats] [--grid grid.png]"""
 import argparse, pathlib, sys
 import numpy as np
@@ -75,7 +75,7 @@ def grid(path:pathlib.Path, images:np.ndarray, labels:np.ndarray, mnist:np.ndarr
 if __name__ == "__main__":
   parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("npz", type=pathlib.Path)
-  parser.add_argument("--weights", type=pathlib.Path, default=ROOT / "weights", help="folder with mlp.safetensors and cnn.safetensors")
+  parser.add_argument("--weights", type=pathlib.Path, default=ROOT / "models", help="folder with mlp.safetensors and cnn.safetensors")
   parser.add_argument("--writers", help="only these writers, as a range like 21-30")
   parser.add_argument("--confusion", action="store_true", help="print each model's confusion matrix as markdown")
   parser.add_argument("--errors", type=pathlib.Path, help="save each model's misclassified digits as <this stem>_<model>.png")

@@ -124,7 +124,9 @@ def main() -> int:
           results[f"{model} offline"] = visit(context, None, url, throttled=False, teach=True)
           show(f"{model.upper()} offline visit", results[f"{model} offline"], False)
           context.close()
-        else: server.shutdown()
+        else:
+          server.shutdown()
+          server.server_close()
   if args.json: args.json.write_text(json.dumps(results, indent=1))
   return 0
 

@@ -2,7 +2,7 @@
 """Lighthouse's view of the page: its four category scores and Cumulative Layout Shift, with its default mobile profile
 (a phone's screen, Slow 4G and the CPU 4x slower, simulated), against the page served locally as ./serve.sh does.
 
-  npm install --prefix bench        # once: lighthouse 12.2.3 (bench/package.json; later versions need Node 22)
+  npm ci --prefix bench             # once: lighthouse 12.2.3 (bench/package.json; later versions need Node 22)
   .venv/bin/python bench/lighthouse.py
   .venv/bin/python bench/lighthouse.py --query model=cnn --json /tmp/lighthouse.json
 
@@ -26,7 +26,7 @@ def main() -> int:
   parser.add_argument("--root", type=pathlib.Path, help="serve this checkout of the repository instead (to compare versions)")
   args = parser.parse_args()
   from harness import CHROMIUM, ROOT, WEBGPU_FLAGS, serve
-  if not LIGHTHOUSE.exists(): sys.exit(f"error: {LIGHTHOUSE} is missing: run `npm install --prefix bench` first")
+  if not LIGHTHOUSE.exists(): sys.exit(f"error: {LIGHTHOUSE} is missing: run `npm ci --prefix bench` first")
   if not os.path.exists(CHROMIUM): sys.exit(f"error: {CHROMIUM} is missing: ./setup.sh installs it")
   server, base = serve(args.root or ROOT)
   flags = " ".join(["--headless=new", "--no-sandbox", *([] if args.no_webgpu else WEBGPU_FLAGS)])
