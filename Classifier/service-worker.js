@@ -5,9 +5,9 @@
 // - first install: nothing is fetched ahead; the files the page asks for are kept as they come, and the rest once the
 //   page says its first answer is shown ("keep-all"; the page does not say it when the connection asks to save data);
 // - a new version (the browser's update check sees a changed site-files.js): installed only once its cache is whole
-//   (unchanged files copied from the old cache; when saving data, whole of what the old one kept), then waits while any page of the old version is open (a reload keeps
-//   it: the reloading page is still open), those pages keeping the old version's files; the first page of the new
-//   version is told so ("updated?").
+//   (unchanged files copied from the old cache; when saving data, whole of what the old one kept), then waits while
+//   any page of the old version is open (a reload keeps it: the reloading page is still open), those pages keeping
+//   the old version's files; the first page of the new version is told so ("updated?").
 importScripts("site-files.js");
 
 const { version, files } = self.SITE_FILES;

@@ -2,9 +2,9 @@
 // The page's side of the service worker (../service-worker.js): registers it, lets it fetch the rest of the site for
 // offline use once the first answer is shown (#prediction's data-seq leaves 0) unless the connection asks to save
 // data, and tells the person when a new version is ready (it waits, whole, until no page of the old one is open) or has
-// taken over. Without service workers, or with storage
-// refused, the page is as without this module: nothing is said.
+// taken over. Without service workers, or with storage refused, the page is as without this module: nothing is said.
 import { elements } from "./ui/page_elements.js";
+import { NEW_VERSION_READY, NEW_VERSION_TAKEN_OVER } from "./texts.js";
 
 const WORKER_URL = new URL("../service-worker.js", import.meta.url);
 
@@ -18,11 +18,11 @@ export function keepOffline(notify) {
 /** @param {ServiceWorkerRegistration} registration @param {(text: string) => void} notify */
 function watch(registration, notify) {
   const container = navigator.serviceWorker;
-  const ready = () => notify("A new version of this page is ready: it opens once this page is closed (in every tab) and opened again.");
+  const ready = () => notify(NEW_VERSION_READY);
   if (container.controller) {
     if (registration.waiting) ready();
     registration.update().catch(() => {});  // the version checked over the network; offline, not
-    askUpdated(container.controller).then((updated) => updated && notify("This page was updated to its new version."));
+    askUpdated(container.controller).then((updated) => updated && notify(NEW_VERSION_TAKEN_OVER));
   }
   /** @param {ServiceWorker | null} worker */
   const follow = (worker) => worker?.addEventListener("statechange", () => { if (worker.state === "installed" && container.controller) ready(); });

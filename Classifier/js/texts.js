@@ -94,3 +94,8 @@ export function savedModelDiscarded(model, problem, learnsAgain) {
   return `Your saved ${MODEL_LABELS[model]} model ${why}, so it was discarded: the ${MODEL_LABELS[model]} model starts from its ` +
     `shipped weights${learnsAgain ? " and learns your digits again." : "."}`;
 }
+
+// ---------------------------------------------------------------- versions of the site (offline.js)
+
+export const NEW_VERSION_READY = "A new version of this page is ready: it opens once this page is closed (in every tab) and opened again.";
+export const NEW_VERSION_TAKEN_OVER = "This page was updated to its new version.";

@@ -12,7 +12,6 @@ import { cannotRemember, digitNotKept, FORGOTTEN_ELSEWHERE, otherTabUnread, save
   from "../texts.js";
 import { importModelModule } from "../models.js";
 
-
 /** @typedef {{ id: number | null, input: Float32Array, label: number, saved: Promise<void> | null }} Example */
 
 export class Learner extends EventTarget {

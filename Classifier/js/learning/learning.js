@@ -1,6 +1,6 @@
 // @ts-check
 // What a fine-tuning run is made of, whatever the backend: the replay sample of ordinary digits, and the batches of one
-// teaching (the recipe of finetune.py, in the model's train module). bench/finetune_recipe.py mirrors `teachingBatches`.
+// teaching (the recipe of digits/export/finetune.py, in the model's train module). bench/finetune_recipe.py mirrors `teachingBatches`.
 import { fetchBytes, gunzipped, readTensors } from "../runtime/safetensors.js";
 import { INPUT_SIZE } from "../models.js";
 import { SharedAttempt } from "../runtime/shared_attempt.js";

@@ -14,7 +14,6 @@ export class ClassificationScheduler {
   #onSettled;
   #running = false;
   #rerunNeeded = false;
-  /** @type {(() => void)[]} */
   /** @type {((value?: void) => void)[]} */
   #waiting = [];  // the requests the next computation answers
 

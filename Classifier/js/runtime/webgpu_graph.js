@@ -15,15 +15,17 @@ import { ARRAYS, checkedInput, initialState, modelFunction, weightSizes } from "
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 // Firefox settles a mapAsync only when it next polls the GPU, on a timer (Mozilla bug 1870699), unless more work is
-// submitted meanwhile. A device whose first map took longer than SLOW_MAP_MS tries its next map with an empty submit
-// every NUDGE_MS while it waits, and keeps doing so if that map was at least twice as fast.
+// submitted meanwhile. A device whose second map (the first is cold: its kernels' first run) took longer than
+// SLOW_MAP_MS tries its next map with an empty submit every NUDGE_MS while it waits, and keeps doing so if that map was
+// at least twice as fast.
 const SLOW_MAP_MS = 20;
 const NUDGE_MS = 1;
-/** @type {WeakMap<GPUDevice, { habit: "trial" | "plain" | "nudged", firstMs: number }>} how each device's maps go */
+/** @type {WeakMap<GPUDevice, { habit: "cold" | "trial" | "plain" | "nudged", plainMs: number }>} how each device's maps go */
 const mapHabits = new WeakMap();
 
 /** @param {GPUDevice} device @param {GPUBuffer[]} buffers */
 async function mapForReading(device, buffers) {
+  if (buffers.length === 0) return;
   const known = mapHabits.get(device), nudging = known?.habit === "trial" || known?.habit === "nudged", started = performance.now();
   const mapping = Promise.all(buffers.map((buffer) => buffer.mapAsync(GPUMapMode.READ)));
   let waiting = true;
@@ -31,8 +33,9 @@ async function mapForReading(device, buffers) {
   if (nudging) setTimeout(nudge, NUDGE_MS);
   try { await mapping; } finally { waiting = false; }
   const took = performance.now() - started;
-  if (!known) mapHabits.set(device, { habit: took > SLOW_MAP_MS ? "trial" : "plain", firstMs: took });
-  else if (known.habit === "trial") known.habit = 2 * took <= known.firstMs ? "nudged" : "plain";
+  if (!known) mapHabits.set(device, { habit: "cold", plainMs: took });
+  else if (known.habit === "cold") Object.assign(known, { habit: took > SLOW_MAP_MS ? "trial" : "plain", plainMs: took });
+  else if (known.habit === "trial") known.habit = 2 * took <= known.plainMs ? "nudged" : "plain";
 }
 
 function bindGroupLayout(device, bindings) {

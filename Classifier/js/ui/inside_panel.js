@@ -1,6 +1,6 @@
 // @ts-check
 // "Inside the model": what the current model computes from the drawing, shown beside the prediction and updated with
-// it. Everything comes from the model's explain graph (explain.py, run by classifier.explain): its activations, which
+// it. Everything comes from the model's explain graph (digits/export/explain.py, run by classifier.explain): its activations, which
 // pixels pushed the two likeliest digits, and whether the reading leaned on one of the person's own examples (their
 // drawing is then shown); the filters and weight patterns come from the model's current weights.
 // Each picture has a caption and a text alternative that says what it shows in words.

@@ -8,7 +8,6 @@ import { SharedAttempt } from "../runtime/shared_attempt.js";
 /** @typedef {import("../contracts.js").Classifier} Classifier */
 /** @typedef {import("../contracts.js").Weights} Weights */
 
-
 export class InsideWeights {
   /** @type {{ name: string, weights: SharedAttempt<Weights> } | null} */
   #read = null;
