@@ -24,10 +24,13 @@ function watch(registration, notify) {
     registration.update().catch(() => {});  // the version checked over the network; offline, not
     askUpdated(container.controller).then((updated) => updated && notify(NEW_VERSION_TAKEN_OVER));
   }
+  // An update is a worker found while another version is active and controls this page: the first visit's own worker
+  // is not, though an engine may tell this page of its "installed" state only once it has taken control
+  const update = () => Boolean(registration.active && container.controller);
   /** @param {ServiceWorker | null} worker */
   const follow = (worker) => worker?.addEventListener("statechange", () => { if (worker.state === "installed" && container.controller) ready(); });
-  follow(registration.installing);  // an update the browser's own check found as the page opened
-  registration.addEventListener("updatefound", () => follow(registration.installing));
+  if (update()) follow(registration.installing);  // an update the browser's own check found as the page opened
+  registration.addEventListener("updatefound", () => update() && follow(registration.installing));
   whenAnswered(() => {
     // @ts-ignore: navigator.connection is not in every engine, nor in TypeScript's DOM types
     if (navigator.connection?.saveData) return;
