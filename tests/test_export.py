@@ -1,16 +1,16 @@
-import copy, functools, json, pathlib, re
+import copy, json, pathlib, re
 import numpy as np
 import pytest
 from tinygrad import Tensor, nn
-from conftest import run_script
+from conftest import ROOT, run_script
 import export_webgpu
 from digits import compact_weights
 from digits.export import check, finetune, memory, wasm as wasm_kernels
 from digits.export.check import ExportError
+from digits.export.site_files import LIST_FILE, list_source, site_list
 from digits.export.dawn import DawnReplay
-from digits.export.graph import graph_of
-from digits.export.graphs import GRAPHS, TARGETS, WASM_SETTINGS
-from digits.export.wasm import WasmReplay, build as build_wasm
+from digits.export.graphs import GRAPHS, TARGETS, WASM_FILES
+from digits.export.wasm import WasmReplay
 
 def module_value(path, name:str):
   """The JSON value of `export const <name> = ...;` in a generated module."""
@@ -51,6 +51,10 @@ def test_export_writes_checked_modules_and_weights(exported_site, name):
     module = (folder / wasm).read_bytes()
     assert module[:4] == b"\0asm" and 11 not in wasm_kernels.sections(module), "a module with data of its own would overwrite another's"
 
+def test_the_export_writes_the_service_workers_list_of_what_it_exported(exported_site):
+  site, _, _, run = exported_site
+  assert (site / LIST_FILE).read_text() == list_source(site_list(site)) and "files the page can request" in run.stdout
+
 def state_sizes(graph:dict, init) -> dict[str, int]:
   """{name: bytes} of the graph's state buffers that start as `init` says ("weights", or a number)."""
   return {b["name"]: b["size"] for b in graph["buffers"] if b["kind"] == "state" and b["init"] == init}
@@ -67,8 +71,8 @@ def test_unknown_model_is_refused(tmp_path):
   r = run_script("export_webgpu.py", {"OUT_DIR": str(tmp_path / "out")}, "resnet")
   assert r.returncode != 0 and "unknown model 'resnet'" in r.stderr
 
-def test_weights_of_the_wrong_shape_name_the_tensor(tmp_path, trained):
-  state = nn.state.safe_load(str(trained["cnn"][0] / "cnn.safetensors"))
+def test_weights_of_the_wrong_shape_name_the_tensor(tmp_path):
+  state = nn.state.safe_load(str(ROOT / "models" / "cnn.safetensors"))
   state["c2.weight"] = Tensor.zeros(16, 8, 5, 5).contiguous()
   nn.state.safe_save({k: v.to("CPU") for k, v in state.items()}, str(tmp_path / "cnn.safetensors"))
   r = run_script("export_webgpu.py", {"WEIGHTS_DIR": str(tmp_path), "OUT_DIR": str(tmp_path / "out")}, "cnn")
@@ -85,22 +89,26 @@ def last_kernel_dropped(graph:dict) -> dict:
   graph["kernels"] = graph["kernels"][:-1]
   return graph
 
+SHIPPED_CNN = ROOT / "Classifier" / "cnn"
+MODULES = {"infer": ("cnn.js", "cnn.cpu.js"), "train": "cnn.train.js", "explain": "cnn.explain.js", "store": "cnn.memory.js"}
+
 @pytest.fixture(scope="session")
-def cnn_capture(trained) -> tuple[pathlib.Path, dict, dict, dict]:
-  """The trained CNN's graphs as export_webgpu.export captures them, once for the session: (weights, graphs, wasm
-  graphs, wasm binaries). A case spoils a copy."""
-  source = trained["cnn"][0] / "cnn.safetensors"
-  graphs = {kind: {t: graph_of(t, functools.partial(builder, "cnn", source), **(WASM_SETTINGS[kind] if t == "wasm" else {})) for t in TARGETS}
-            for kind, builder in GRAPHS.items()}
-  built = {kind: build_wasm(graphs[kind]["wasm"]) for kind in graphs}
-  return source, graphs, {k: v[0] for k, v in built.items()}, {k: v[1] for k, v in built.items()}
+def cnn_capture() -> tuple[pathlib.Path, dict, dict, dict]:
+  """The shipped CNN's graphs as its generated modules hold them (a graph's kernels do not depend on the weights' values):
+  (its float32 weights, {kind: {"webgpu": graph}}, {kind: WebAssembly graph}, {kind: module bytes}). A case spoils a copy."""
+  graphs, wasm = {}, {}
+  for kind, module in MODULES.items():
+    if kind == "infer": graph, wasm[kind] = module_value(SHIPPED_CNN / module[0], "graph"), module_value(SHIPPED_CNN / module[1], "graph")
+    else: graph, wasm[kind] = both_graphs(SHIPPED_CNN / module).values()
+    graphs[kind] = {"webgpu": graph}
+  binaries = {kind: (SHIPPED_CNN / f"cnn.{file}").read_bytes() for kind, file in WASM_FILES.items()}
+  return ROOT / "models" / "cnn.safetensors", graphs, wasm, binaries
 
 def spoiled(capture, kind:str, target:str, spoil) -> tuple[dict, dict, dict]:
-  """Copies of the captured graphs (and the WebAssembly built from them) with one graph spoiled."""
-  _, graphs, wasm, binaries = capture
-  graphs, wasm, binaries = copy.deepcopy(graphs), dict(wasm), dict(binaries)
-  graphs[kind][target] = spoil(graphs[kind][target])
-  if target == "wasm": wasm[kind], binaries[kind] = build_wasm(graphs[kind]["wasm"])
+  """Copies of the captured graphs (and of the WebAssembly graphs that call the module's kernels) with one graph spoiled."""
+  _, graphs, wasm, binaries = copy.deepcopy(capture)
+  if target == "webgpu": graphs[kind]["webgpu"] = spoil(graphs[kind]["webgpu"])
+  else: wasm[kind] = spoil(wasm[kind])
   return graphs, wasm, binaries
 
 SPOILS = [
@@ -116,17 +124,8 @@ SPOILS = [
 
 @pytest.fixture(scope="session")
 def cnn_references(cnn_capture) -> dict:
-  """What check.check_graphs compares each graph with, computed once: {kind: (the state its replay starts from, check(replay))}."""
-  source = cnn_capture[0]
-  trainable, batches = check.initial_state("cnn", source), check.check_batches(finetune.RECIPES["cnn"]["batch"])
-  stored, filled = check.reference_memory("cnn", source)
-  predicted, explained = check.reference_reads("cnn", source, filled)
-  losses, trained = check.reference_steps("cnn", source, batches)
-  reads, empty = [{"x": x.reshape(1, 784)} for x in check.check_inputs()], {k: np.zeros_like(v) for k, v in filled.items()}
-  return {"infer": ({**trainable, **filled}, lambda r: check.check_runs("cnn", r, "inference", reads, predicted)),
-          "explain": ({**trainable, **filled}, lambda r: check.check_runs("cnn", r, "explain graph", reads, explained)),
-          "store": ({**trainable, **empty}, lambda r: check.check_runs("cnn", r, "memory store", check.stored_examples("cnn"), stored, filled)),
-          "train": (trainable, lambda r: check.check_training("cnn", r, batches, losses, trained))}
+  """What check.check_graphs compares each graph with, computed once."""
+  return check.references("cnn", cnn_capture[0])
 
 @pytest.mark.parametrize("kind,target,spoil,message", SPOILS)
 def test_the_check_catches_a_wrong_kernel(cnn_capture, cnn_references, kind, target, spoil, message):
@@ -143,10 +142,16 @@ def test_the_captured_graphs_pass_the_same_checks(cnn_capture, cnn_references, k
   state, check_against_tinygrad = cnn_references[kind]
   assert check_against_tinygrad(replay_of(*cnn_capture[1:], kind, target, state)) <= check.TOLERANCE
 
-def test_a_wrong_kernel_stops_the_export_before_anything_is_written(tmp_path, cnn_capture, monkeypatch):
-  """The export itself, its graphs the captured ones with the store step's WebGPU graph spoiled: it raises, and writes nothing."""
-  graphs = spoiled(cnn_capture, "store", "webgpu", wrong_launch)[0]
+def test_a_wrong_kernel_stops_the_export_before_anything_is_written(tmp_path, cnn_capture, cnn_references, monkeypatch):
+  """The export itself, its graphs the captured ones with the store step's WebGPU graph spoiled: it raises, and writes nothing.
+  Its check compares with the references computed once for this session (the same weights, the same computation)."""
+  graphs, wasm, binaries = spoiled(cnn_capture, "store", "webgpu", wrong_launch)
   kind_of = {builder: kind for kind, builder in GRAPHS.items()}
-  monkeypatch.setattr(export_webgpu, "graph_of", lambda t, build, **settings: copy.deepcopy(graphs[kind_of[build.func]][t]))
-  with pytest.raises(ExportError, match="exported webgpu memory store differs"): export_webgpu.export("cnn", cnn_capture[0].parent, tmp_path / "out")
+  # the WebAssembly graphs come already built: graph_of gives the kind, which build_wasm looks up
+  captured = lambda target, build, **settings: graphs[kind_of[build.func]]["webgpu"] if target == "webgpu" else kind_of[build.func]
+  monkeypatch.setattr(export_webgpu, "graph_of", captured)
+  monkeypatch.setattr(export_webgpu, "build_wasm", lambda kind: (wasm[kind], binaries[kind]))
+  monkeypatch.setattr(check, "references", lambda name, source: cnn_references)
+  with pytest.raises(ExportError, match="exported webgpu memory store differs"):
+    export_webgpu.export("cnn", cnn_capture[0].parent, tmp_path / "out", scheme="f32", gate=False)
   assert not list((tmp_path / "out").rglob("*.*"))

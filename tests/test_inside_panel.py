@@ -3,12 +3,11 @@ backend, the panel follows the prediction and the model switch, and the graph is
 import functools
 import numpy as np
 import pytest
-from tinygrad import Tensor
 from tinygrad.helpers import Context
 from conftest import ROOT, other_model
 from digits.export import memory
 from digits.export.explain import make_explain
-from digits.export.check import TOLERANCE, check_inputs, error_of
+from digits.export.check import TOLERANCE, check_inputs, each_input, error_of
 from digits.models import load_model
 from pen_replay import draw, prediction, select_model
 from page_driving import DESKTOP, SHAPES, draw_and_wait, inside, on_canvas, open_page, requests_for, wait_for_backend, wait_for_panel, wait_ready
@@ -29,7 +28,7 @@ def tinygrad_explain(name:str) -> list[dict[str, np.ndarray]]:
   for each check input, every output flattened."""
   with Context(DEV="CPU"):
     explain = make_explain(load_model(name, ROOT / "Classifier" / name / f"{name}.weights.safetensors.gz"), name, memory.empty_memory(name))
-    return [{k: v.numpy().reshape(-1) for k, v in explain(Tensor(x.reshape(1, 784))).items()} for x in check_inputs()]
+    return [{k: v.reshape(-1) for k, v in outputs.items()} for outputs in each_input(explain)]
 
 @pytest.fixture(scope="module")
 def blank_page(browser, site_url):

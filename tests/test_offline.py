@@ -25,10 +25,6 @@ def test_every_listed_file_exists_and_no_docs_or_metrics_are_listed():
   assert [f for f in files if f.endswith((".md", ".metrics.json", ".png")) and not f.startswith("icons/")] == []
   assert {"index.html", "manifest.webmanifest", "icons/icon-192.png", "js/app.js", "data/replay.safetensors.gz"} <= set(files)
 
-def test_the_exporter_writes_the_list_of_what_it_exported(exported_site):
-  site, _, _, run = exported_site
-  assert listed(site) == site_list(site) and "files the page can request" in run.stdout
-
 def use_every_feature(page):
   """Draws, opens the inside panel, teaches, tries a real digit, on both models."""
   wait_ready(page)

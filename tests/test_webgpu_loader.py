@@ -1,11 +1,12 @@
 """The generated modules and their loader in real Chromium on WebGPU (SwiftShader), against tinygrad on CPU."""
-import struct, json
+import functools, json, struct
 import numpy as np
 import pytest
 from tinygrad import Tensor
 from tinygrad.helpers import Context
 from digits.models import load_model
 from digits.export.check import TOLERANCE, check_inputs, error_of, reference_memory, reference_reads, stored_examples
+from conftest import ROOT
 from page_driving import HeldRequests, requests_for
 
 RUN = """async ([name, inputs, url]) => {
@@ -17,14 +18,20 @@ RUN = """async ([name, inputs, url]) => {
   return results;
 }"""
 
+SITE = ROOT / "Classifier"
+
 @pytest.fixture
-def site_page(browser, exported_site):
-  context = browser.new_context()
+def site_page(browser, site_url):
+  """A blank page in the shipped site's folder, served with it by the real server: the tests import its modules.
+  (page, the site's folder, the folder of the float32 weights)."""
+  context = browser.new_context(service_workers="block")  # page.route does not see what a service worker fetches
   page = context.new_page()
   errors = []
   page.on("pageerror", lambda e: errors.append(str(e)))
-  page.goto(exported_site[1] + "index.html")
-  yield page, exported_site[0], exported_site[2]
+  url = site_url + "Classifier/loader-test.html"
+  page.route(url, lambda route: route.fulfill(content_type="text/html", body="<!doctype html><title>loader test</title>"))
+  page.goto(url)
+  yield page, SITE, ROOT / "models"
   context.close()
   assert not errors
 
@@ -81,12 +88,14 @@ def corruptions(good:bytes) -> dict:
           "missing.safetensors": (safetensors_bytes(missing, data), 'tensor "l1.weight" is missing'),
           "not_json.safetensors": (struct.pack("<Q", 4) + b"{{{{" + data, "not valid JSON")}
 
+def serve_bytes(body:bytes, route) -> None: route.fulfill(body=body)
+
 def test_corrupt_weight_files_are_rejected_with_the_problem_named(site_page):
-  page, site, weights_dir = site_page
+  page, _, weights_dir = site_page
   good = (weights_dir / "cnn.safetensors").read_bytes()  # the loader reads a float32 file too
   cases = {**corruptions(good), "absent.safetensors": (None, "HTTP 404")}
   for filename, (content, _) in cases.items():
-    if content is not None: (site / "cnn" / filename).write_bytes(content)
+    if content is not None: page.route(f"**/cnn/{filename}", functools.partial(serve_bytes, content))
   for filename, (_, message) in cases.items():
     error = page.evaluate("""async (url) => {
       const device = await (await navigator.gpu.requestAdapter()).requestDevice();
@@ -167,6 +176,13 @@ RECALL_WITH_MEMORY = """async ([name, backend, examples, inputs]) => {
   return [model.backend, model.memoryCount, results];
 }"""
 
+@functools.cache
+def tinygrads_reads(name:str) -> list[dict]:
+  """The exporter's reference: tinygrad's prediction graph's outputs for each check input, reading the memory its store
+  steps filled, on the weights the page loads."""
+  weights = page_weights(SITE, name)
+  return reference_reads(name, weights, reference_memory(name, weights)[1])[0]
+
 @pytest.mark.parametrize("backend", ["webgpu", "cpu"])
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_the_memory_stored_and_read_in_the_browser_gives_tinygrads_outputs(site_page, name, backend):
@@ -175,8 +191,7 @@ def test_the_memory_stored_and_read_in_the_browser_gives_tinygrads_outputs(site_
   page, site, _ = site_page
   examples = [{"x": e["x"].reshape(-1).tolist(), "y": int(e["y"][0])} for e in stored_examples(name)]
   got_backend, held, got = page.evaluate(RECALL_WITH_MEMORY, [name, backend, examples, check_inputs().tolist()])
-  weights = page_weights(site, name)
-  expected, _ = reference_reads(name, weights, reference_memory(name, weights)[1])
+  expected = tinygrads_reads(name)
   assert (got_backend, held) == (backend, len(examples))
   errors = {f"'{k}' of check input {i}": error_of(np.array(g[k]).reshape(-1), e[k].reshape(-1))
             for i, (g, e) in enumerate(zip(got, expected)) for k in e}

@@ -2,6 +2,7 @@
 inference and explain on fixed inputs, the training step for CHECK_STEPS steps. A difference beyond TOLERANCE raises
 ExportError naming the graph, the target and the tensor, so that nothing is written."""
 import pathlib
+from collections.abc import Callable
 import numpy as np
 from tinygrad import Tensor
 from tinygrad.helpers import Context
@@ -10,6 +11,7 @@ from digits.models import load_model
 from digits.export import finetune, memory
 from digits.export.dawn import DawnReplay
 from digits.export.explain import make_explain
+from digits.export.graph import capture
 from digits.export.graphs import TARGETS, training
 from digits.export.wasm import WasmReplay
 
@@ -65,9 +67,13 @@ def reference_reads(name:str, source:pathlib.Path|dict, filled:dict[str, np.ndar
   """tinygrad's prediction and explain graphs on the CPU for each check input, reading the filled memory."""
   with Context(DEV="CPU"):
     model, mem = load_model(name, source), {k: Tensor(v).contiguous().realize() for k, v in filled.items()}
-    predict, explain = memory.make_predict(model, name, mem), make_explain(model, name, mem)
-    run = lambda fn: [{k: v.numpy() for k, v in fn(Tensor(x.reshape(1, 784))).items()} for x in check_inputs()]
-    return run(predict), run(explain)
+    return each_input(memory.make_predict(model, name, mem)), each_input(make_explain(model, name, mem))
+
+def each_input(fn) -> list[dict]:
+  """fn's outputs for each check input, under TinyJit (graph.py's capture): scheduled once, not once per input."""
+  inputs = check_inputs().reshape(-1, 1, 784)
+  jit = capture(fn, {"x": Tensor(inputs[0])})
+  return [{k: v.numpy() for k, v in jit(Tensor(x).realize()).items()} for x in inputs]
 
 def check_runs(name:str, replay, what:str, runs:list[dict], expected:list[dict], state:dict|None=None) -> float:
   """Every output of each run of the exported graph (and the state it leaves, if given) against tinygrad's."""
@@ -82,21 +88,25 @@ def check_runs(name:str, replay, what:str, runs:list[dict], expected:list[dict],
   return errors[worst]
 
 def check_graphs(name:str, source:pathlib.Path|dict, graphs:dict, wasm:dict, binaries:dict) -> dict[str, float]:
-  """Each graph on each target against tinygrad on the CPU: {"<kind> <target>": largest difference}; raises beyond TOLERANCE.
-  The prediction and explain graphs read a memory filled by the store steps; the store graph fills an empty one."""
+  """Each graph on each target against tinygrad on the CPU: {"<kind> <target>": largest difference}; raises beyond TOLERANCE."""
+  replays = {"webgpu": lambda kind, state: DawnReplay(graphs[kind]["webgpu"], state),
+             "wasm": lambda kind, state: WasmReplay(wasm[kind], binaries[kind], state)}
+  return {f"{kind} {target}": check(replays[target](kind, state)) for kind, (state, check) in references(name, source).items() for target in TARGETS}
+
+def references(name:str, source:pathlib.Path|dict) -> dict[str, tuple[dict[str, np.ndarray], Callable]]:
+  """What each kind of graph is checked against, computed by tinygrad on the CPU: {kind: (the state a replay starts from,
+  check(replay) -> largest difference)}. The prediction and explain graphs read a memory filled by the store steps; the
+  store graph fills an empty one."""
   trainable, batches = initial_state(name, source), check_batches(finetune.RECIPES[name]["batch"])
   stored, filled = reference_memory(name, source)
   predicted, explained = reference_reads(name, source, filled)
   losses, trained = reference_steps(name, source, batches)
   empty = {k: np.zeros_like(v) for k, v in filled.items()}
   reads = [{"x": x.reshape(1, 784)} for x in check_inputs()]
-  checks = {"infer": ({**trainable, **filled}, lambda r: check_runs(name, r, "inference", reads, predicted)),
-            "explain": ({**trainable, **filled}, lambda r: check_runs(name, r, "explain graph", reads, explained)),
-            "store": ({**trainable, **empty}, lambda r: check_runs(name, r, "memory store", stored_examples(name), stored, filled)),
-            "train": (trainable, lambda r: check_training(name, r, batches, losses, trained))}
-  replays = {"webgpu": lambda kind, state: DawnReplay(graphs[kind]["webgpu"], state),
-             "wasm": lambda kind, state: WasmReplay(wasm[kind], binaries[kind], state)}
-  return {f"{kind} {target}": check(replays[target](kind, state)) for kind, (state, check) in checks.items() for target in TARGETS}
+  return {"infer": ({**trainable, **filled}, lambda r: check_runs(name, r, "inference", reads, predicted)),
+          "explain": ({**trainable, **filled}, lambda r: check_runs(name, r, "explain graph", reads, explained)),
+          "store": ({**trainable, **empty}, lambda r: check_runs(name, r, "memory store", stored_examples(name), stored, filled)),
+          "train": (trainable, lambda r: check_training(name, r, batches, losses, trained))}
 
 def check_training(name:str, replay, batches:list, losses:list, state:dict) -> float:
   got = [replay(b)["loss"] for b in batches]
