@@ -5,9 +5,11 @@
   WebKit    Selenium's WebKitGTK driver: WebKitWebDriver and MiniBrowser on an Xvfb screen this module starts
 
 Every page has the same methods: goto, reload, evaluate (a JS function's source applied to one JSON argument, awaited),
-wait_for (until such a function returns something truthy), click, hover, focus, press ("Tab", "Shift+Tab", "Control+z",
-"Enter", "Space"), draw (mouse strokes on an element, in its CSS px), touch (the same with a finger, Firefox only),
-screenshot, set_viewport, download, console_errors and close; and small readers built on evaluate (dataset, text, attribute, visible, disabled).
+wait_for (until such a function returns something truthy; also as Playwright's wait_for_function), click, hover,
+focus, press ("Tab", "Shift+Tab", "Control+z", "Enter", "Space"; also as keyboard.press), draw (mouse strokes on an
+element, in its CSS px), touch (the same with a finger, Firefox only), screenshot, set_viewport, download,
+console_errors and close; and small readers built on evaluate (dataset, text, attribute, visible, disabled). With
+Playwright's names, tests/page_driving.py's helpers drive these pages as they drive Playwright's.
 
 The pages: PlaywrightPage(browser, ...) on a Playwright browser (conftest.py's); FirefoxPage(FirefoxBridge(...), ...),
 a browser context of its own in one Firefox; WebKitPage(Xvfb().display, ...), a MiniBrowser window (WebDriver session)
@@ -141,6 +143,11 @@ class Page:
   def wait_for_selector(self, selector:str, timeout:float=30) -> None:
     self.wait_for("(s) => document.querySelector(s) !== null", selector, timeout)
 
+  # Playwright's names for the same, so that tests/page_driving.py's helpers drive this page as they drive Playwright's
+  def wait_for_function(self, source:str, arg=None, timeout:float=30_000) -> None: self.wait_for(source, arg, timeout / 1000)
+  @property
+  def keyboard(self): return self  # keyboard.press(key)
+
   def read_blob_download(self, selector:str, timeout:float=30) -> tuple[str, bytes]:
     """Clicks `selector`, which must save a Blob through a link (URL.createObjectURL and an <a download>), and returns
     (the link's file name, the Blob's bytes), read in the page: the engine-neutral check of a download."""
@@ -173,8 +180,7 @@ class PlaywrightPage(Page):
 
   def __init__(self, browser, workdir:pathlib.Path, name:str, width:int, height:int, scale:float=1):
     self.name, self._downloads = name, workdir / "downloads"
-    self._context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale, accept_downloads=True,
-                                         bypass_csp=True)  # axe is injected
+    self._context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale, accept_downloads=True)
     self._page = self._context.new_page()
     self._errors = []
     self._page.on("console", lambda message: message.type == "error" and self._errors.append(message.text))

@@ -1,5 +1,9 @@
 """Driving the page in a browser, for the Playwright tests and the engine drivers: opening it, drawing digits, waiting
-for its hooks (#status, #prediction, #personal, #inside) and reading them, holding or watching its requests."""
+for its hooks (#status, #prediction, #personal, #inside) and reading them, the keyboard, holding or watching its requests.
+
+The readers and waits take a Playwright page or an engine's page (tests/engines.py) alike: they use only evaluate (a
+function's source and its argument), wait_for_function (the same, and a timeout in ms), click, keyboard.press and, to
+draw, pen_replay.draw. Opening pages and holding requests are Playwright's."""
 import math, pathlib, random, time
 import pytest
 from pen_replay import draw, place, prediction, wait_for_prediction
@@ -27,8 +31,20 @@ SHAPES = {
   "2": [polyline((0.3, 0.3), (0.4, 0.18), (0.6, 0.18), (0.7, 0.3), (0.66, 0.45), (0.3, 0.82), (0.75, 0.82))],
 }
 
+def dataset(page, selector:str) -> dict:
+  return page.evaluate("(s) => ({...document.querySelector(s).dataset})", selector)
+
+def text(page, selector:str) -> str:
+  return page.evaluate("(s) => document.querySelector(s).innerText", selector)
+
+def visible(page, selector:str) -> bool:
+  return page.evaluate("(s) => { const el = document.querySelector(s); return !!el && el.checkVisibility(); }", selector)
+
+def canvas_side(page) -> float:
+  return page.evaluate("() => document.querySelector('#canvas').clientWidth")
+
 def on_canvas(page, shape) -> list[list[tuple[float, float]]]:
-  side = page.locator("#canvas").evaluate("el => el.clientWidth")
+  side = canvas_side(page)
   return [[(x * side, y * side) for x, y in stroke] for stroke in shape]
 
 def draw_and_wait(page, shape) -> dict:
@@ -38,12 +54,13 @@ def draw_and_wait(page, shape) -> dict:
   return wait_for_prediction(page, before["model"], int(before["seq"]))
 
 def probabilities(page) -> dict[str, float]:
-  return page.locator("#histogram [data-digit]").evaluate_all(
-    "bars => Object.fromEntries(bars.map(bar => [bar.dataset.digit, Number(bar.dataset.probability)]))")
+  return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll("#histogram [data-digit]")]
+    .map((bar) => [bar.dataset.digit, Number(bar.dataset.probability)]))""")
 
 def ink_at(page, x, y) -> int:
   """Alpha of the drawing canvas's backing store at CSS px (x, y), once drawn (next frame): 0 where nothing is drawn."""
-  return page.locator("#canvas").evaluate("""async (canvas, [x, y]) => {
+  return page.evaluate("""async ([x, y]) => {
+    const canvas = document.querySelector("#canvas");
     await new Promise(requestAnimationFrame);
     const scale = canvas.width / canvas.clientWidth;
     return canvas.getContext("2d").getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data[3];
@@ -76,11 +93,10 @@ def wait_for_backend(page, backend):
 
 def wait_settled(page) -> str:
   """Waits until the status names no backend still starting, and returns the one it settled on: by measured speed in
-  auto mode, WebGPU where it answers within a frame or faster than the CPU, else the CPU."""
-  page.wait_for_function("""() => {
-    const status = document.querySelector("#status");
-    return status.dataset.state === "ready" && status.dataset.nextBackend === "";
-  }""", timeout=READY_TIMEOUT_MS)
+  auto mode, WebGPU where it answers within a frame or faster than the CPU, else the CPU. An error fails."""
+  page.wait_for_function("""() => { const s = document.querySelector("#status").dataset;
+    return s.state === "error" || (s.state === "ready" && s.nextBackend === ""); }""", timeout=READY_TIMEOUT_MS)
+  assert status(page)["state"] == "ready", text(page, "#error")
   return status(page)["backend"]
 
 def wait_until(page, condition, timeout_s:float=60):
@@ -91,7 +107,7 @@ def wait_until(page, condition, timeout_s:float=60):
     page.wait_for_timeout(50)
 
 def status(page) -> dict:
-  return page.locator("#status").evaluate("el => ({...el.dataset})")
+  return dataset(page, "#status")
 
 def requests_for(page, fragment) -> list[str]:
   """A list that fills with the URL of every request the page makes whose URL contains `fragment`."""
@@ -116,7 +132,17 @@ LEARNED = """([seq, examples]) => {
 }"""
 
 def personal(page) -> dict:
-  return page.locator("#personal").evaluate("el => ({...el.dataset})")
+  return dataset(page, "#personal")
+
+def wait_personal(page, state:str, examples:int) -> None:
+  page.wait_for_function("""([state, examples]) => { const p = document.querySelector("#personal").dataset;
+    return p.state === state && p.examples === examples; }""", arg=[state, str(examples)], timeout=READY_TIMEOUT_MS)
+
+def forget(page) -> None:
+  """Presses "Forget my digits" if there is anything to forget, and waits for the shipped model."""
+  if personal(page)["examples"] != "0":
+    page.click("#reset-personal")
+    wait_personal(page, "shipped", 0)
 
 def teach(page, label:int) -> dict:
   """Presses "It's a <label>" and waits until the model has learned it and predicted the drawing again."""
@@ -127,7 +153,7 @@ def teach(page, label:int) -> dict:
 
 def draw_misread(page, candidates) -> dict:
   """Draws candidates until the page misreads one; returns that digit (its strokes as drawn in 'drawn')."""
-  side, rng = page.locator("#canvas").evaluate("el => el.clientWidth"), random.Random(PLACEMENT_SEED)
+  side, rng = canvas_side(page), random.Random(PLACEMENT_SEED)
   for digit in candidates[:8]:
     page.click("#clear-button")
     seq = int(prediction(page)["seq"])
@@ -137,7 +163,7 @@ def draw_misread(page, candidates) -> dict:
   pytest.fail("none of the shipped model's misread pen digits is misread on the page")
 
 def inside(page) -> dict:
-  return page.locator("#inside").evaluate("el => ({...el.dataset})")
+  return dataset(page, "#inside")
 
 # [model, afterSeq] -> whether `model`'s prediction newer than afterSeq has settled on the backend the page settled on,
 # with the inside panel showing it (or the page shows an error); for every engine's driver
@@ -154,7 +180,7 @@ def wait_for_panel(page, model:str, after_seq:int) -> tuple[dict, dict]:
   panel showing `model` (or until the page shows an error): (prediction, panel). The panel waits while the explain
   graph is fetched and compiled for that backend; then it must have caught up with the prediction."""
   page.wait_for_function(PANEL_CAUGHT_UP, arg=[model, after_seq], timeout=READY_TIMEOUT_MS)
-  assert page.is_hidden("#error"), page.inner_text("#error")
+  assert not visible(page, "#error"), text(page, "#error")
   return prediction(page), inside(page)
 
 # The page's WebAssembly slowed down (each kernel call waits 5 ms first: the CNN's prediction then takes over 100 ms),
@@ -190,3 +216,28 @@ FOCUSED = """() => {
           body: el === document.body, focusVisible: el.matches(":focus-visible"), outline: style.outlineStyle,
           width: parseFloat(style.outlineWidth), contrast: (a + 0.05) / (b + 0.05)};
 }"""
+
+def focused(page) -> dict:
+  """FOCUSED of the element that has the focus, which must show it (WCAG 2.4.7, 1.4.11) unless it is the page itself."""
+  f = page.evaluate(FOCUSED)
+  if not f["body"]:
+    assert f["focusVisible"] and f["outline"] != "none" and f["width"] > 0, f"no visible focus on {f['key']}: {f}"
+    assert f["contrast"] >= MIN_FOCUS_CONTRAST, f"the focus outline of {f['key']} stands out {f['contrast']:.2f}:1 from the page"
+  return f
+
+def tab_to(page, key:str, backwards=False) -> None:
+  """Presses Tab (Shift+Tab) until the element whose focused() key is `key` has the focus; every stop shows its focus."""
+  seen = []
+  for _ in range(MAX_TABS):
+    page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    seen.append(focused(page)["key"])
+    if seen[-1] == key: return
+  pytest.fail(f"{key} is not reached with {'Shift+' if backwards else ''}Tab; the focus went to {seen}")
+
+def axe_violations(page) -> list[str]:
+  """What axe-core's audit finds on the page, a line each."""
+  if not AXE.exists(): pytest.skip(f"{AXE} is missing: ./setup.sh installs it (npm ci --prefix tests)")
+  # axe's source inside the function evaluated, not eval'd in the page: the page's Content-Security-Policy refuses eval
+  if not page.evaluate("() => typeof axe === 'object'"): page.evaluate("() => {\n" + AXE.read_text() + "\n}")
+  return page.evaluate("""async () => (await axe.run()).violations.map((v) =>
+    `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)""")

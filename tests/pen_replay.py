@@ -45,7 +45,9 @@ def thin(points:list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def draw(page, strokes:list[list[tuple[float, float]]]) -> None:
   """Draws strokes given in CSS px of #canvas with the mouse: down at the first point, a move per point, up. The
-  canvas is scrolled into view first, as a person would: notices above it may push it past the window's edge."""
+  canvas is scrolled into view first, as a person would: notices above it may push it past the window's edge. An
+  engine's page (tests/engines.py) draws them with its own driver."""
+  if hasattr(page, "draw"): return page.draw(strokes)
   page.locator("#canvas").evaluate("el => el.scrollIntoView({block: 'nearest'})")
   box = page.locator("#canvas").bounding_box()
   for stroke in strokes:
@@ -56,7 +58,7 @@ def draw(page, strokes:list[list[tuple[float, float]]]) -> None:
 
 def prediction(page) -> dict:
   """What #prediction shows: digit, confidence, model, seq, busy (all strings, as in the page)."""
-  return page.locator("#prediction").evaluate("el => ({...el.dataset})")
+  return page.evaluate("() => ({...document.querySelector('#prediction').dataset})")
 
 def wait_for_prediction(page, model:str, after_seq:int) -> dict:
   """Waits until the page shows a settled prediction by `model` newer than `after_seq`, and returns it."""
@@ -77,7 +79,7 @@ def replay_digit(page, digit:dict, rng:random.Random, models=("cnn", "mlp")) -> 
   """Clears the canvas, draws `digit` at a random size and place, and returns {model: predicted digit} for each
   model, switching models on the same drawing (the currently selected model first, to save a switch)."""
   page.click("#clear-button")
-  side = page.locator("#canvas").evaluate("el => el.clientWidth")
+  side = page.evaluate("() => document.querySelector('#canvas').clientWidth")
   seq = int(prediction(page)["seq"])
   draw(page, place(digit["strokes"], side, rng))
   current = prediction(page)["model"]

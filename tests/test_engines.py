@@ -12,14 +12,15 @@ import pytest
 import engines
 
 from conftest import ROOT
-from pen_replay import load_digits, place
-from page_driving import AXE, DESKTOP, FOCUSED, MAX_TABS, MIN_FOCUS_CONTRAST, LEARNED, PANEL_CAUGHT_UP, PHONE, READY_TIMEOUT_MS, SHAPES
+from pen_replay import load_digits, place, prediction, select_model, wait_for_prediction
+from page_driving import (DESKTOP, LEARNED, PHONE, SHAPES, axe_violations, canvas_side, focused, forget, ink_at, on_canvas,
+                          personal, probabilities, tab_to, wait_for_panel, wait_personal, wait_settled)
 
 # Selenium's own WebKitGTK driver still passes an argument that its RemoteConnection deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:setting remote_server_addr in RemoteConnection:DeprecationWarning")
 
 ENGINE_NAMES = [name.strip() for name in os.environ.get("ENGINES", "firefox-webgpu,firefox,webkit").split(",") if name.strip()]
-READY_S, PREDICTION_S, LEARNING_S = READY_TIMEOUT_MS / 1000, 30, 60
+PREDICTION_S, LEARNING_S = 30, 60
 MODEL, OTHER = "cnn", "mlp"
 LABELS = {"webgpu": "WebGPU", "cpu": "CPU"}
 # Pen digits (indices in data/pendigits) that both shipped models read right with a probability above 0.9999 as
@@ -94,34 +95,7 @@ def fresh(engine_page):
   assert page.console_errors[errors:] == []
   assert not page.visible("#error"), page.text("#error")
 
-# ------------------------------------------------------------------------------------------- reading the page's hooks
-def wait_settled(page, timeout=READY_S):
-  """Waits until the page is ready on its final backend (or shows an error, which fails)."""
-  page.wait_for("""() => { const s = document.querySelector("#status").dataset;
-    return s.state === "error" || (s.state === "ready" && s.nextBackend === ""); }""", timeout=timeout)
-  assert page.dataset("#status")["state"] == "ready", page.text("#error")
-
-def prediction(page) -> dict:
-  return page.dataset("#prediction")
-
-def wait_for_prediction(page, model:str, after_seq:int, timeout=PREDICTION_S) -> dict:
-  page.wait_for("""([model, afterSeq]) => { const p = document.querySelector("#prediction").dataset;
-    return p.busy === "false" && p.model === model && Number(p.seq) > afterSeq; }""", [model, after_seq], timeout)
-  return prediction(page)
-
-def select_model(page, model:str) -> dict:
-  before = prediction(page)
-  if before["model"] == model and before["busy"] == "false": return before
-  page.click(f'button[data-model="{model}"]')
-  return wait_for_prediction(page, model, int(before["seq"]))
-
-def canvas_side(page) -> float:
-  return page.evaluate("() => document.querySelector('#canvas').clientWidth")
-
-def on_canvas(page, shape) -> list[list[tuple[float, float]]]:
-  side = canvas_side(page)
-  return [[(x * side, y * side) for x, y in stroke] for stroke in shape]
-
+# --------------------------------------------------------------------------- drawing and teaching, with what they took
 def draw_and_wait(page, strokes, model=MODEL) -> dict:
   """Draws strokes (CSS px of the canvas) with the mouse; the settled prediction for the finished drawing."""
   seq = int(prediction(page)["seq"])
@@ -135,26 +109,6 @@ def draw_and_wait(page, strokes, model=MODEL) -> dict:
   if " ms" in info and not info.startswith("<"): page.measures.add(f"inference_ms[{model}]", float(info.split(" ms")[0]))
   return shown
 
-def probabilities(page) -> dict[str, float]:
-  return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll("#histogram [data-digit]")]
-    .map((bar) => [bar.dataset.digit, Number(bar.dataset.probability)]))""")
-
-def ink_at(page, x, y) -> int:
-  """Alpha of the drawing canvas's backing store at CSS px (x, y), once drawn (next frame): 0 where nothing is drawn."""
-  return page.evaluate("""async ([x, y]) => {
-    const canvas = document.querySelector("#canvas");
-    await new Promise(requestAnimationFrame);
-    const scale = canvas.width / canvas.clientWidth;
-    return canvas.getContext("2d").getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data[3];
-  }""", [x, y])
-
-def personal(page) -> dict:
-  return page.dataset("#personal")
-
-def wait_personal(page, state:str, examples:int, timeout=LEARNING_S):
-  page.wait_for("""([state, examples]) => { const p = document.querySelector("#personal").dataset;
-    return p.state === state && p.examples === examples; }""", [state, str(examples)], timeout)
-
 def teach(page, label:int) -> dict:
   """Presses "It's a <label>" and waits until the model has learned it and read the drawing again."""
   seq, examples = int(prediction(page)["seq"]), int(personal(page)["examples"])
@@ -163,12 +117,6 @@ def teach(page, label:int) -> dict:
   page.wait_for(LEARNED, [seq, examples + 1], LEARNING_S)
   page.measures.add(f"teach_s[{personal(page)['backend']}]", time.monotonic() - started)
   return prediction(page)
-
-def forget(page):
-  """Presses "Forget my digits" if there is anything to forget, and waits for the shipped model."""
-  if personal(page)["examples"] != "0":
-    page.click("#reset-personal")
-    wait_personal(page, "shipped", 0)
 
 @pytest.fixture(scope="module")
 def pen_digits(pendigits_path) -> list[dict]:
@@ -330,12 +278,6 @@ def test_teaching_survives_a_reload_and_reset_forgets_it(fresh):
   assert seven() == pytest.approx(shipped, rel=1e-2)
 
 # ------------------------------------------------------------------------------------------------ the inside panel
-def wait_for_panel(page, model:str, after_seq:int) -> tuple[dict, dict]:
-  """The settled prediction of `model` newer than `after_seq` and the panel showing it (page_driving.wait_for_panel's, on an engine's Page)."""
-  page.wait_for(PANEL_CAUGHT_UP, [model, after_seq], READY_S)
-  assert not page.visible("#error"), page.text("#error")
-  return prediction(page), page.dataset("#inside")
-
 def assert_panel_shows(page, shown, panel):
   assert (panel["state"], panel["seq"], panel["model"], panel["first"]) == ("shown", shown["seq"], shown["model"], shown["digit"])
   assert panel["second"] != panel["first"]
@@ -387,21 +329,6 @@ def test_try_a_real_digit_draws_one_that_is_read_and_can_be_undone(fresh):
   assert (undone["digit"], undone["confidence"]) != (shown["digit"], shown["confidence"])
 
 # ----------------------------------------------------------------------------------------------------- the keyboard
-def focused(page) -> dict:
-  f = page.evaluate(FOCUSED)
-  if not f["body"]:
-    assert f["focusVisible"] and f["outline"] != "none" and f["width"] > 0, f"no visible focus on {f['key']}: {f}"
-    assert f["contrast"] >= MIN_FOCUS_CONTRAST, f"the focus outline of {f['key']} stands out {f['contrast']:.2f}:1 from the page"
-  return f
-
-def tab_to(page, key:str, backwards=False) -> None:
-  seen = []
-  for _ in range(MAX_TABS):
-    page.press("Shift+Tab" if backwards else "Tab")
-    seen.append(focused(page)["key"])
-    if seen[-1] == key: return
-  pytest.fail(f"{key} is not reached with {'Shift+' if backwards else ''}Tab; the focus went to {seen}")
-
 def test_keyboard_alone_tries_a_digit_switches_model_opens_the_panel_teaches_and_resets(fresh):
   page = fresh
   forget(page)
@@ -438,13 +365,6 @@ def test_keyboard_alone_tries_a_digit_switches_model_opens_the_panel_teaches_and
   assert page.attribute("#inside-toggle", "aria-expanded") == "false"
 
 # ----------------------------------------------------------------------------------------------------- axe-core audit
-def axe_violations(page) -> list[str]:
-  if not AXE.exists(): pytest.skip(f"{AXE} is missing: ./setup.sh installs it (npm ci --prefix tests)")
-  # axe's source inside the function evaluated, not eval'd in the page: the page's Content-Security-Policy refuses eval
-  if not page.evaluate("() => typeof axe === 'object'"): page.evaluate("() => {\n" + AXE.read_text() + "\n}")
-  return page.evaluate("""async () => (await axe.run()).violations.map((v) =>
-    `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)""")
-
 def test_axe_finds_no_violation_with_the_panel_open_or_closed(fresh):
   page, found = fresh, {}
   shown = draw_and_wait(page, on_canvas(page, SHAPES["4"]))
