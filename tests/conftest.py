@@ -20,6 +20,15 @@ def mnist_dir() -> pathlib.Path:
   mnist_data.load_mnist()
   return pathlib.Path(os.environ["MNIST_DIR"]) if os.environ.get("MNIST_DIR") else mnist_data.cache_dir()
 
+@pytest.fixture
+def environ(monkeypatch):
+  """monkeypatch, for env vars the code under test reads in this process: tinygrad's getenv caches what it read, so the
+  cache is emptied around the test (else a value read by an earlier test would stick)."""
+  from tinygrad.helpers import getenv
+  getenv.cache_clear()
+  yield monkeypatch
+  getenv.cache_clear()
+
 @pytest.fixture(scope="session")
 def pendigits_path() -> pathlib.Path:
   """The repository's pen digits (data/pendigits/pendigits.npz)."""
@@ -94,18 +103,18 @@ def desktop(browser, site_url):
   yield page
   page.context.close()
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def misread_candidates(pendigits_path) -> list[dict]:
   """Pen digits that the shipped model MISREAD_MODEL reads wrong (rendered as preprocess.js renders them), the most
   confident first; only those the other shipped model reads right: a digit that both misread may well carry the wrong
   label (one "6" that both read as a 5, with certainty, after training on it)."""
   import numpy as np
   from tinygrad import Tensor
-  from digits.data.pendigits import render_pendigits
+  from digits.data.training_set import rendered_pendigits
   from digits.models import load_model
   from page_driving import MISREAD_MODEL
   from pen_replay import load_digits
-  images, labels, _ = render_pendigits(seed=0)
+  images, labels, _ = rendered_pendigits()  # the plain rendering (RENDER_SEED), kept in the user cache as training keeps it
   x = Tensor(images.reshape(-1, 784).astype(np.float32) / 127.5 - 1)
   models = (MISREAD_MODEL, other_model(MISREAD_MODEL))
   logits, other = [load_model(m, ROOT / "Classifier" / m / f"{m}.weights.safetensors.gz")(x).numpy() for m in models]
@@ -146,10 +155,38 @@ def exported_site(tmp_path_factory, trained, mnist_dir):
   yield site, url, weights_dir, r
   server.shutdown()
 
-def pytest_terminal_summary(terminalreporter):
-  """What tests/test_engines.py measured of each browser engine (load, draw and inference times, teachings)."""
+# pytest-xdist (pyproject.toml: -n auto) runs a test file's tests in one worker, so that its fixtures are made once; the
+# files whose tests use the costly `trained` session fixture run in one worker together, so that it is made once
+SHARE_TRAINED = {"tests/test_compact_weights.py", "tests/test_export.py", "tests/test_training.py"}
+
+def pytest_xdist_make_scheduler(config, log):
+  from xdist.scheduler import LoadFileScheduling
+  class ByFileAndTraining(LoadFileScheduling):
+    def _split_scope(self, nodeid:str) -> str:
+      file = nodeid.split("::", 1)[0]
+      return "trained" if file in SHARE_TRAINED else file
+  return ByFileAndTraining(config, log) if config.getvalue("dist") == "load" else None
+
+def pytest_collection_modifyitems(items):
+  for item in items:
+    if "trained" in item.fixturenames and item.nodeid.split("::", 1)[0] not in SHARE_TRAINED:
+      raise pytest.UsageError(f"{item.nodeid} uses the trained fixture: add its file to SHARE_TRAINED in tests/conftest.py")
+
+ENGINE_MEASURES = {}  # what tests/test_engines.py measured, from every worker: engine name -> a line
+
+def pytest_sessionfinish(session):
   import sys
   engines = sys.modules.get("engines")
-  if engines and engines.MEASURES:
+  measures = engines.MEASURES if engines else {}
+  if hasattr(session.config, "workeroutput"): session.config.workeroutput["engine_measures"] = measures
+  else: ENGINE_MEASURES.update(measures)
+
+def pytest_testnodedown(node, error):
+  ENGINE_MEASURES.update(getattr(node, "workeroutput", {}).get("engine_measures", {}))
+
+def pytest_terminal_summary(terminalreporter):
+  """What tests/test_engines.py measured of each browser engine (load, draw and inference times, teachings)."""
+  if ENGINE_MEASURES:
     terminalreporter.section("browser engines")
-    for name, line in engines.MEASURES.items(): terminalreporter.write_line(f"{name}: {line}")
+    for name, line in sorted(ENGINE_MEASURES.items()): terminalreporter.write_line(f"{name}: {line}")
+

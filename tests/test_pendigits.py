@@ -98,8 +98,8 @@ def test_variation_is_reproducible_from_its_seed_and_moves_every_kind():
   plain = vary(digit, np.random.default_rng(1), Variation())
   assert all(np.array_equal(a, b) for a, b in zip(plain, digit)) and not Variation()
 
-def test_varied_renderings_are_cached(tmp_path, monkeypatch):
-  monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+def test_varied_renderings_are_cached(tmp_path, environ):
+  environ.setenv("XDG_CACHE_HOME", str(tmp_path))
   first = rendered_pendigits(0, Variation(slant=12), 1)
   [cached] = tmp_path.rglob("*.npz")
   assert cached.name.startswith("pendigits-") and first[0].shape == (7494, 28, 28)

@@ -2,7 +2,6 @@ import hashlib, json, math, time
 import numpy as np
 import pytest
 from tinygrad import Tensor, nn
-from tinygrad.helpers import getenv
 from conftest import run_script, SHORT_TRAINING
 from digits.models import MODELS, load_model
 from digits.training.augment import augment, sample
@@ -56,13 +55,6 @@ def test_cosine_schedule_runs_on_the_device_inside_the_jitted_step():
   for i in range(s.steps):
     step().item()
     assert opt.lr.item() == pytest.approx(s.lr * 0.5 * (1 + math.cos(math.pi * i / s.steps)), rel=1e-5)
-
-@pytest.fixture
-def environ(monkeypatch):
-  """Env vars set for read_settings in this process: tinygrad's getenv caches what it read, so the cache is emptied around the test."""
-  getenv.cache_clear()
-  yield monkeypatch
-  getenv.cache_clear()
 
 def refusal(environ, capsys, name:str, value:str) -> str:
   """The one line read_settings prints for `name`=`value` before exiting 2."""
