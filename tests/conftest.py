@@ -141,14 +141,16 @@ def trained(tmp_path_factory, mnist_dir) -> dict:
   return {name: (out, r) for name, r in runs.items()}
 
 @pytest.fixture(scope="session")
-def exported_site(tmp_path_factory, trained, mnist_dir):
-  """A site laid out like Classifier/ (its js/ plus both models exported from the short training), served over HTTP."""
+def exported_site(tmp_path_factory, mnist_dir):
+  """A site laid out like Classifier/ (its js/ plus both models exported from the shipped float32 weights, models/),
+  served over HTTP: (its folder, its URL, the weights' folder, the export's completed process)."""
   import shutil
   site = tmp_path_factory.mktemp("site")
   shutil.copytree(ROOT / "Classifier" / "js", site / "js")
   (site / "index.html").write_text("<!doctype html><title>loader test</title>")
-  weights_dir = trained["mlp"][0]
-  # WEIGHTS_GATE=0: the briefly trained models' near-ties tip under any rounding; the page then loads int4 weights
+  weights_dir = ROOT / "models"
+  # WEIGHTS_GATE=0: the smallest scheme without the gate's evaluation (test_compact_weights.py tests the gate); the
+  # page then loads int4 weights
   r = run_script("export_webgpu.py", {"WEIGHTS_DIR": str(weights_dir), "OUT_DIR": str(site), "MNIST_DIR": str(mnist_dir), "WEIGHTS_GATE": "0"})
   assert r.returncode == 0, r.stderr[-3000:]
   server, url = serve(site)
@@ -156,21 +158,21 @@ def exported_site(tmp_path_factory, trained, mnist_dir):
   server.shutdown()
 
 # pytest-xdist (pyproject.toml: -n auto) runs a test file's tests in one worker, so that its fixtures are made once; the
-# files whose tests use the costly `trained` session fixture run in one worker together, so that it is made once
-SHARE_TRAINED = {"tests/test_compact_weights.py", "tests/test_export.py", "tests/test_training.py"}
+# files whose tests use the costly `exported_site` session fixture run in one worker together, so that it is made once
+SHARE_EXPORT = {"tests/test_compact_weights.py", "tests/test_export.py"}
 
 def pytest_xdist_make_scheduler(config, log):
   from xdist.scheduler import LoadFileScheduling
-  class ByFileAndTraining(LoadFileScheduling):
+  class ByFileAndExport(LoadFileScheduling):
     def _split_scope(self, nodeid:str) -> str:
       file = nodeid.split("::", 1)[0]
-      return "trained" if file in SHARE_TRAINED else file
-  return ByFileAndTraining(config, log) if config.getvalue("dist") == "load" else None
+      return "exported_site" if file in SHARE_EXPORT else file
+  return ByFileAndExport(config, log) if config.getvalue("dist") == "load" else None
 
 def pytest_collection_modifyitems(items):
   for item in items:
-    if "trained" in item.fixturenames and item.nodeid.split("::", 1)[0] not in SHARE_TRAINED:
-      raise pytest.UsageError(f"{item.nodeid} uses the trained fixture: add its file to SHARE_TRAINED in tests/conftest.py")
+    if "exported_site" in item.fixturenames and item.nodeid.split("::", 1)[0] not in SHARE_EXPORT:
+      raise pytest.UsageError(f"{item.nodeid} uses the exported_site fixture: add its file to SHARE_EXPORT in tests/conftest.py")
 
 ENGINE_MEASURES = {}  # what tests/test_engines.py measured, from every worker: engine name -> a line
 

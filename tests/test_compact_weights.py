@@ -29,14 +29,15 @@ LOAD_BOTH = """async ([name, url, inputs]) => {
   return out;
 }"""
 
-def trained_weights(trained, name:str) -> dict[str, np.ndarray]:
-  return {k: v.numpy() for k, v in nn.state.safe_load(str(trained[name][0] / f"{name}.safetensors")).items()}
+def float32_weights(exported_site, name:str) -> dict[str, np.ndarray]:
+  """The float32 weights that the site was exported from."""
+  return {k: v.numpy() for k, v in nn.state.safe_load(str(exported_site[2] / f"{name}.safetensors")).items()}
 
 @pytest.mark.parametrize("scheme", ["int4", "int5", "int8", "f32"])
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
-def test_both_backends_decode_the_compact_weights_as_numpy_does(page, exported_site, trained, name, scheme):
+def test_both_backends_decode_the_compact_weights_as_numpy_does(page, exported_site, name, scheme):
   site, url = exported_site[0], exported_site[1]
-  weights = trained_weights(trained, name)
+  weights = float32_weights(exported_site, name)
   (site / name / f"{name}.{scheme}.weights.safetensors.gz").write_bytes(data := compact_weights.encode(weights, scheme))
   decoded = compact_weights.decode(data, scheme, {k: v.shape for k, v in weights.items()})
   assert scheme == "f32" or any(not np.array_equal(decoded[k], weights[k]) for k in weights), "the scheme changed nothing"
@@ -79,9 +80,9 @@ LOAD_ERRORS = """async ([name, url]) => {
           await message((await import(`./${name}/${name}.cpu.js`)).load(url))];
 }"""
 
-def test_a_damaged_compact_file_is_refused_with_the_problem_named(page, exported_site, trained):
+def test_a_damaged_compact_file_is_refused_with_the_problem_named(page, exported_site):
   site, url = exported_site[0], exported_site[1]
-  cases = damaged(compact_weights.encode(trained_weights(trained, "mlp"), "int8"))
+  cases = damaged(compact_weights.encode(float32_weights(exported_site, "mlp"), "int8"))
   for filename, (content, _) in cases.items(): (site / "mlp" / filename).write_bytes(content)
   page.goto(url + "index.html")
   for filename, (content, message) in cases.items():

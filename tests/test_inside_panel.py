@@ -96,19 +96,16 @@ def test_the_panel_follows_the_prediction_and_the_model_switch(desktop):
 def test_the_explain_graph_is_fetched_only_once_the_panel_opens(request, site_url, browser_fixture, files):
   page = open_page(request.getfixturevalue(browser_fixture), "about:blank", viewport=DESKTOP)
   fetched = requests_for(page, ".explain.")
-  try:
-    page.goto(site_url + "Classifier/" + ("?backend=webgpu" if browser_fixture == "browser" else ""))
-    wait_ready(page)
-    wait_for_backend(page, "webgpu" if browser_fixture == "browser" else "cpu")
-    seq = int(draw_and_wait(page, SHAPES["4"])["seq"])
-    select_model(page, "mlp")
-    select_model(page, "cnn")
-    page.click("#clear-button")
-    draw_and_wait(page, SHAPES["2"])
-    assert fetched == []
-    page.click("#inside-toggle")
-    wait_for_panel(page, "cnn", seq)
-    assert sorted(url.rsplit("/", 1)[1] for url in fetched) == [f"cnn.{f}" for f in files]
-    assert page.console_errors == []
-  finally:
-    page.context.close()
+  page.goto(site_url + "Classifier/" + ("?backend=webgpu" if browser_fixture == "browser" else ""))
+  wait_ready(page)
+  wait_for_backend(page, "webgpu" if browser_fixture == "browser" else "cpu")
+  seq = int(draw_and_wait(page, SHAPES["4"])["seq"])
+  select_model(page, "mlp")
+  select_model(page, "cnn")
+  page.click("#clear-button")
+  draw_and_wait(page, SHAPES["2"])
+  assert fetched == []
+  page.click("#inside-toggle")
+  wait_for_panel(page, "cnn", seq)
+  assert sorted(url.rsplit("/", 1)[1] for url in fetched) == [f"cnn.{f}" for f in files]
+  assert page.console_errors == []

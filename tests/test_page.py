@@ -192,26 +192,23 @@ def test_resize_keeps_the_drawing_and_stays_sharp(fresh):
 
 def test_phone_touch_draws_and_predicts_without_horizontal_scroll(browser, site_url):
   page = open_page(browser, site_url + "Classifier/", viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
-  try:
-    wait_ready(page)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    canvas = page.locator("#canvas").evaluate("el => ({side: el.clientWidth, height: el.clientHeight, store: el.width})")
-    assert canvas["side"] == canvas["height"] and canvas["side"] >= 0.85 * PHONE["width"]
-    assert canvas["store"] == 2 * canvas["side"]  # sharp on a high-DPI screen
-    box = page.locator("#canvas").bounding_box()
-    cdp = page.context.new_cdp_session(page)
-    seq = int(prediction(page)["seq"])
-    for stroke in on_canvas(page, SHAPES["7"]):
-      for i, (x, y) in enumerate(stroke):
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart" if i == 0 else "touchMove",
-                                              "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
-      cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    shown = wait_for_prediction(page, DEFAULT_MODEL, seq)
-    assert shown["digit"] != ""
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    assert page.console_errors == []
-  finally:
-    page.context.close()
+  wait_ready(page)
+  assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+  canvas = page.locator("#canvas").evaluate("el => ({side: el.clientWidth, height: el.clientHeight, store: el.width})")
+  assert canvas["side"] == canvas["height"] and canvas["side"] >= 0.85 * PHONE["width"]
+  assert canvas["store"] == 2 * canvas["side"]  # sharp on a high-DPI screen
+  box = page.locator("#canvas").bounding_box()
+  cdp = page.context.new_cdp_session(page)
+  seq = int(prediction(page)["seq"])
+  for stroke in on_canvas(page, SHAPES["7"]):
+    for i, (x, y) in enumerate(stroke):
+      cdp.send("Input.dispatchTouchEvent", {"type": "touchStart" if i == 0 else "touchMove",
+                                            "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+  shown = wait_for_prediction(page, DEFAULT_MODEL, seq)
+  assert shown["digit"] != ""
+  assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+  assert page.console_errors == []
 
 def test_auto_answers_on_the_cpu_until_webgpu_is_ready_then_shows_the_webgpu_prediction(browser, site_url):
   """The WebGPU model's module is held back, so the page must answer on the CPU first; once it is let through, the
@@ -253,27 +250,24 @@ def test_a_webgpu_failure_once_the_cpu_answers_is_shown_and_the_cpu_goes_on(page
 def test_the_other_model_is_fetched_only_once_the_person_reaches_for_it(browser, site_url, intent):
   page = new_page(browser, viewport=DESKTOP)
   other_files, other_weights = requests_for(page, f"/Classifier/{OTHER_MODEL}/"), requests_for(page, f"{OTHER_MODEL}.weights.safetensors.gz")
-  try:
-    page.goto(site_url + "Classifier/")
-    wait_ready(page)
-    wait_settled(page)
-    shown = draw_and_wait(page, SHAPES["7"])
-    page.wait_for_timeout(1000)  # time enough for a background preload to start, were there one
-    assert other_files == []
-    held_weights = HeldRequests(page, f"**/{OTHER_MODEL}/{OTHER_MODEL}.weights.safetensors.gz")
-    with page.expect_request(f"**/{OTHER_MODEL}/{OTHER_MODEL}.weights.safetensors.gz"):
-      getattr(page, intent)(f'button[data-model="{OTHER_MODEL}"]')
-    page.click(f'button[data-model="{OTHER_MODEL}"]')
-    assert (status(page)["state"], prediction(page)["busy"]) == ("loading", "true")  # the weights are still held
-    held_weights.release()
-    other = wait_for_prediction(page, OTHER_MODEL, int(shown["seq"]))
-    assert other["digit"] != ""
-    wait_ready(page)
-    wait_settled(page)
-    assert len(other_weights) == 1, other_weights
-    assert page.console_errors == []
-  finally:
-    page.context.close()
+  page.goto(site_url + "Classifier/")
+  wait_ready(page)
+  wait_settled(page)
+  shown = draw_and_wait(page, SHAPES["7"])
+  page.wait_for_timeout(1000)  # time enough for a background preload to start, were there one
+  assert other_files == []
+  held_weights = HeldRequests(page, f"**/{OTHER_MODEL}/{OTHER_MODEL}.weights.safetensors.gz")
+  with page.expect_request(f"**/{OTHER_MODEL}/{OTHER_MODEL}.weights.safetensors.gz"):
+    getattr(page, intent)(f'button[data-model="{OTHER_MODEL}"]')
+  page.click(f'button[data-model="{OTHER_MODEL}"]')
+  assert (status(page)["state"], prediction(page)["busy"]) == ("loading", "true")  # the weights are still held
+  held_weights.release()
+  other = wait_for_prediction(page, OTHER_MODEL, int(shown["seq"]))
+  assert other["digit"] != ""
+  wait_ready(page)
+  wait_settled(page)
+  assert len(other_weights) == 1, other_weights
+  assert page.console_errors == []
 
 def test_backend_webgpu_never_answers_on_the_cpu(browser, browser_without_webgpu, site_url):
   record = """document.addEventListener("DOMContentLoaded", () => {
@@ -283,36 +277,29 @@ def test_backend_webgpu_never_answers_on_the_cpu(browser, browser_without_webgpu
       .observe(status, {attributes: true, attributeFilter: ["data-backend"]});
   });"""
   with_gpu, without_gpu = new_page(browser, viewport=DESKTOP), new_page(browser_without_webgpu, viewport=DESKTOP)
-  try:
-    with_gpu.add_init_script(record)
-    with_gpu.goto(site_url + "Classifier/?backend=webgpu")
-    wait_ready(with_gpu)
-    assert with_gpu.evaluate("window.backendsShown") == ["webgpu"]
-    without_gpu.goto(site_url + "Classifier/?backend=webgpu")
-    without_gpu.wait_for_selector('#status[data-state="error"]', timeout=READY_TIMEOUT_MS)
-    assert "WebGPU is not available" in without_gpu.inner_text("#error")
-  finally:
-    with_gpu.context.close()
-    without_gpu.context.close()
+  with_gpu.add_init_script(record)
+  with_gpu.goto(site_url + "Classifier/?backend=webgpu")
+  wait_ready(with_gpu)
+  assert with_gpu.evaluate("window.backendsShown") == ["webgpu"]
+  without_gpu.goto(site_url + "Classifier/?backend=webgpu")
+  without_gpu.wait_for_selector('#status[data-state="error"]', timeout=READY_TIMEOUT_MS)
+  assert "WebGPU is not available" in without_gpu.inner_text("#error")
 
 def test_without_webgpu_falls_back_to_cpu_with_the_same_predictions(browser_without_webgpu, site_url, webgpu_predictions):
   page = open_page(browser_without_webgpu, site_url + "Classifier/", viewport=DESKTOP)
-  try:
-    wait_ready(page)
-    wait_for_backend(page, "cpu")
-    assert "WebGPU is not available" in page.inner_text("#notice") and page.locator("#notice").is_visible()
-    for name, shape in SHAPES.items():
-      page.click("#clear-button")
-      select_model(page, "cnn")
-      on_cpu = {"cnn": draw_and_wait(page, shape), "mlp": select_model(page, "mlp")}
-      for model, shown in on_cpu.items():
-        on_gpu = webgpu_predictions[model][name]
-        assert shown["digit"] == on_gpu["digit"], (model, name)
-        assert float(shown["confidence"]) == pytest.approx(float(on_gpu["confidence"]), abs=1e-3)
-    assert "CPU" in page.inner_text("#inference-info")
-    assert page.console_errors == []
-  finally:
-    page.context.close()
+  wait_ready(page)
+  wait_for_backend(page, "cpu")
+  assert "WebGPU is not available" in page.inner_text("#notice") and page.locator("#notice").is_visible()
+  for name, shape in SHAPES.items():
+    page.click("#clear-button")
+    select_model(page, "cnn")
+    on_cpu = {"cnn": draw_and_wait(page, shape), "mlp": select_model(page, "mlp")}
+    for model, shown in on_cpu.items():
+      on_gpu = webgpu_predictions[model][name]
+      assert shown["digit"] == on_gpu["digit"], (model, name)
+      assert float(shown["confidence"]) == pytest.approx(float(on_gpu["confidence"]), abs=1e-3)
+  assert "CPU" in page.inner_text("#inference-info")
+  assert page.console_errors == []
 
 def test_missing_weights_are_shown_on_the_page(page, site_url):
   page.route("**/*.weights.safetensors.gz", lambda route: route.fulfill(status=404, body="not found"))
@@ -333,5 +320,4 @@ def test_query_chooses_model_and_backend_when_served_from_the_classifier_folder(
     assert shown["model"] == OTHER_MODEL and shown["digit"] != ""
     assert page.console_errors == []
   finally:
-    page.context.close()
     server.shutdown()

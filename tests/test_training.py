@@ -49,7 +49,7 @@ def test_sampling_is_bilinear_with_blank_outside():
   np.testing.assert_allclose(nearest, want, atol=1e-6)
 
 def test_cosine_schedule_runs_on_the_device_inside_the_jitted_step():
-  s, model = settings(steps=8, batch=8), MODELS["cnn"]()
+  s, model = settings(steps=8, batch=8), MODELS["mlp"]()
   opt = nn.optim.Adam(nn.state.get_parameters(model), lr=s.lr)
   step = make_train_step(model, opt, Tensor.rand(32, 28, 28).realize(), Tensor.randint(32, high=10).realize(), s)
   for i in range(s.steps):
@@ -111,16 +111,16 @@ def test_short_training_from_the_defaults_learns_and_writes_valid_outputs(traine
   assert not list(out.glob("*.tmp")), "a temporary file was left behind"
 
 def test_leaving_pen_writers_out_reports_their_accuracy(tmp_path, mnist_dir):
-  r = run_script("mnist_convnet.py", {**SHORT_TRAINING, "PEN_WRITERS": "1-20", "WEIGHTS_DIR": str(tmp_path), "MNIST_DIR": str(mnist_dir)})
+  r = run_script("mnist_mlp.py", {**SHORT_TRAINING, "PEN_WRITERS": "1-20", "WEIGHTS_DIR": str(tmp_path), "MNIST_DIR": str(mnist_dir)})
   assert r.returncode == 0, r.stderr[-3000:]
-  metrics = json.loads((tmp_path / "cnn.json").read_text())
+  metrics = json.loads((tmp_path / "mlp.json").read_text())
   assert "writers 1-20" in metrics["data"] and 10 < metrics["pen_heldout_accuracy"] <= 100
   assert sorted(map(int, metrics["pen_heldout_writers"])) == list(range(21, 31)) and metrics["pen_heldout_digits"] == 2498
   assert f"pen digits of writers left out {metrics['pen_heldout_accuracy']:.2f}%" in r.stdout
 
 def test_same_seed_gives_the_same_weights_in_a_later_run(trained, mnist_dir, tmp_path):
-  out, _ = trained["cnn"]
+  out, _ = trained["mlp"]
   time.sleep(1.1)  # tinygrad's own seed is the clock's second: a later run must not depend on it
-  r = run_script("mnist_convnet.py", {**SHORT_TRAINING, "WEIGHTS_DIR": str(tmp_path), "MNIST_DIR": str(mnist_dir)})
+  r = run_script("mnist_mlp.py", {**SHORT_TRAINING, "WEIGHTS_DIR": str(tmp_path), "MNIST_DIR": str(mnist_dir)})
   assert r.returncode == 0, r.stderr[-3000:]
-  assert (tmp_path / "cnn.safetensors").read_bytes() == (out / "cnn.safetensors").read_bytes()
+  assert (tmp_path / "mlp.safetensors").read_bytes() == (out / "mlp.safetensors").read_bytes()
