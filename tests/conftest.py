@@ -122,23 +122,11 @@ def misread_candidates(pendigits_path) -> list[dict]:
   digits = load_digits(pendigits_path)
   return [digits[i] for i in sorted(wrong, key=lambda i: -logits[i].max())]
 
-# PEN_REPEAT 2: one copy of the pen digits varied stroke by stroke, where the defaults render more (seconds each)
-SHORT_TRAINING = {"STEPS": "50", "BATCH": "64", "EVAL_EVERY": "10", "PEN_REPEAT": "2"}
-
 def run_script(script:str, env:dict, *args:str):
   import subprocess, sys
   # BEAM=0: on a CPU the scripts search for faster kernels by default, minutes that a test of behaviour does not need
   return subprocess.run([sys.executable, script, *args], cwd=ROOT, env={**os.environ, "BEAM": "0", **env},
                         capture_output=True, text=True, timeout=900)
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory, mnist_dir) -> dict:
-  """Both training scripts run for real, briefly, on real MNIST: {model name: (weights dir, completed process)}."""
-  out = tmp_path_factory.mktemp("weights")
-  runs = {name: run_script(script, {**SHORT_TRAINING, "WEIGHTS_DIR": str(out), "MNIST_DIR": str(mnist_dir)})
-          for name, script in (("mlp", "mnist_mlp.py"), ("cnn", "mnist_convnet.py"))}
-  for name, r in runs.items(): assert r.returncode == 0, f"{name} training failed:\n{r.stderr[-3000:]}"
-  return {name: (out, r) for name, r in runs.items()}
 
 @pytest.fixture(scope="session")
 def exported_site(tmp_path_factory, mnist_dir):
