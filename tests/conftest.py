@@ -148,6 +148,8 @@ def exported_site(tmp_path_factory, mnist_dir):
 # pytest-xdist (pyproject.toml: -n auto) runs a test file's tests in one worker, so that its fixtures are made once; the
 # files whose tests use the costly `exported_site` session fixture run in one worker together, so that it is made once
 SHARE_EXPORT = {"tests/test_compact_weights.py", "tests/test_export.py"}
+# The longest of these work units start first, so that no worker is left alone with one at the end
+LONGEST = ("exported_site", "tests/test_training.py", "tests/test_engines.py", "tests/test_faults.py", "tests/test_page_pendigits.py")
 
 def pytest_xdist_make_scheduler(config, log):
   from xdist.scheduler import LoadFileScheduling
@@ -155,6 +157,9 @@ def pytest_xdist_make_scheduler(config, log):
     def _split_scope(self, nodeid:str) -> str:
       file = nodeid.split("::", 1)[0]
       return "exported_site" if file in SHARE_EXPORT else file
+    def _assign_work_unit(self, node):
+      if first := next((scope for scope in LONGEST if scope in self.workqueue), None): self.workqueue.move_to_end(first, last=False)
+      super()._assign_work_unit(node)
   return ByFileAndExport(config, log) if config.getvalue("dist") == "load" else None
 
 def pytest_collection_modifyitems(items):
