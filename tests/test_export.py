@@ -93,7 +93,7 @@ SHIPPED_CNN = ROOT / "Classifier" / "cnn"
 MODULES = {"infer": ("cnn.js", "cnn.cpu.js"), "train": "cnn.train.js", "explain": "cnn.explain.js", "store": "cnn.memory.js"}
 
 @pytest.fixture(scope="session")
-def cnn_capture() -> tuple[pathlib.Path, dict, dict, dict]:
+def shipped_cnn() -> tuple[pathlib.Path, dict, dict, dict]:
   """The shipped CNN's graphs as its generated modules hold them (a graph's kernels do not depend on the weights' values):
   (its float32 weights, {kind: {"webgpu": graph}}, {kind: WebAssembly graph}, {kind: module bytes}). A case spoils a copy."""
   graphs, wasm = {}, {}
@@ -104,9 +104,9 @@ def cnn_capture() -> tuple[pathlib.Path, dict, dict, dict]:
   binaries = {kind: (SHIPPED_CNN / f"cnn.{file}").read_bytes() for kind, file in WASM_FILES.items()}
   return ROOT / "models" / "cnn.safetensors", graphs, wasm, binaries
 
-def spoiled(capture, kind:str, target:str, spoil) -> tuple[dict, dict, dict]:
-  """Copies of the captured graphs (and of the WebAssembly graphs that call the module's kernels) with one graph spoiled."""
-  _, graphs, wasm, binaries = copy.deepcopy(capture)
+def spoiled(shipped, kind:str, target:str, spoil) -> tuple[dict, dict, dict]:
+  """Copies of the shipped graphs (and of the WebAssembly graphs that call the module's kernels) with one graph spoiled."""
+  _, graphs, wasm, binaries = copy.deepcopy(shipped)
   if target == "webgpu": graphs[kind]["webgpu"] = spoil(graphs[kind]["webgpu"])
   else: wasm[kind] = spoil(wasm[kind])
   return graphs, wasm, binaries
@@ -123,14 +123,14 @@ SPOILS = [
 ]
 
 @pytest.fixture(scope="session")
-def cnn_references(cnn_capture) -> dict:
+def cnn_references(shipped_cnn) -> dict:
   """What check.check_graphs compares each graph with, computed once."""
-  return check.references("cnn", cnn_capture[0])
+  return check.references("cnn", shipped_cnn[0])
 
 @pytest.mark.parametrize("kind,target,spoil,message", SPOILS)
-def test_the_check_catches_a_wrong_kernel(cnn_capture, cnn_references, kind, target, spoil, message):
-  """The check of one graph on one target, on a spoiled copy of the captured graph (check_graphs runs it for each)."""
-  graphs, wasm, binaries = spoiled(cnn_capture, kind, target, spoil)
+def test_the_check_catches_a_wrong_kernel(shipped_cnn, cnn_references, kind, target, spoil, message):
+  """The check of one graph on one target, on a spoiled copy of the shipped graph (check_graphs runs it for each)."""
+  graphs, wasm, binaries = spoiled(shipped_cnn, kind, target, spoil)
   state, check_against_tinygrad = cnn_references[kind]
   with pytest.raises(ExportError, match=message): check_against_tinygrad(replay_of(graphs, wasm, binaries, kind, target, state))
 
@@ -138,14 +138,14 @@ def replay_of(graphs:dict, wasm:dict, binaries:dict, kind:str, target:str, state
   return DawnReplay(graphs[kind]["webgpu"], state) if target == "webgpu" else WasmReplay(wasm[kind], binaries[kind], state)
 
 @pytest.mark.parametrize("kind,target", [(kind, target) for kind in GRAPHS for target in TARGETS])
-def test_the_captured_graphs_pass_the_same_checks(cnn_capture, cnn_references, kind, target):
+def test_the_shipped_graphs_pass_the_same_checks(shipped_cnn, cnn_references, kind, target):
   state, check_against_tinygrad = cnn_references[kind]
-  assert check_against_tinygrad(replay_of(*cnn_capture[1:], kind, target, state)) <= check.TOLERANCE
+  assert check_against_tinygrad(replay_of(*shipped_cnn[1:], kind, target, state)) <= check.TOLERANCE
 
-def test_a_wrong_kernel_stops_the_export_before_anything_is_written(tmp_path, cnn_capture, cnn_references, monkeypatch):
-  """The export itself, its graphs the captured ones with the store step's WebGPU graph spoiled: it raises, and writes nothing.
+def test_a_wrong_kernel_stops_the_export_before_anything_is_written(tmp_path, shipped_cnn, cnn_references, monkeypatch):
+  """The export itself, its graphs the shipped ones with the store step's WebGPU graph spoiled: it raises, and writes nothing.
   Its check compares with the references computed once for this session (the same weights, the same computation)."""
-  graphs, wasm, binaries = spoiled(cnn_capture, "store", "webgpu", wrong_launch)
+  graphs, wasm, binaries = spoiled(shipped_cnn, "store", "webgpu", wrong_launch)
   kind_of = {builder: kind for kind, builder in GRAPHS.items()}
   # the WebAssembly graphs come already built: graph_of gives the kind, which build_wasm looks up
   captured = lambda target, build, **settings: graphs[kind_of[build.func]]["webgpu"] if target == "webgpu" else kind_of[build.func]
@@ -153,5 +153,5 @@ def test_a_wrong_kernel_stops_the_export_before_anything_is_written(tmp_path, cn
   monkeypatch.setattr(export_webgpu, "build_wasm", lambda kind: (wasm[kind], binaries[kind]))
   monkeypatch.setattr(check, "references", lambda name, source: cnn_references)
   with pytest.raises(ExportError, match="exported webgpu memory store differs"):
-    export_webgpu.export("cnn", cnn_capture[0].parent, tmp_path / "out", scheme="f32", gate=False)
+    export_webgpu.export("cnn", shipped_cnn[0].parent, tmp_path / "out", scheme="f32", gate=False)
   assert not list((tmp_path / "out").rglob("*.*"))
